@@ -1,0 +1,99 @@
+# InterviewAPI: the API server, its operator and their packaging.
+# `make help` lists the targets. Everything a target needs is built into bin/ by the
+# project itself from the Go module proxy (see hack/tools/).
+
+GO ?= go
+BIN := $(CURDIR)/bin
+K8S_BIN := $(BIN)/k8s
+CONTROLLER_GEN := $(BIN)/controller-gen
+HELM := $(BIN)/helm
+KUBECTL := $(K8S_BIN)/kubectl
+# envtest and the local cluster read the Kubernetes binaries from here.
+export KUBEBUILDER_ASSETS := $(K8S_BIN)
+
+# How long each fuzz target runs inside `make test`; longer runs: make fuzz FUZZTIME=5m
+FUZZTIME ?= 5s
+# End-to-end tests run in `make test` unless SKIP_E2E=1 is set explicitly.
+SKIP_E2E ?=
+
+.DEFAULT_GOAL := help
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests under config/ from the API markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false webhook paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@if [ -d charts/interviewapi-operator ]; then mkdir -p charts/interviewapi-operator/crds && cp config/crd/bases/*.yaml charts/interviewapi-operator/crds/; fi
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods for the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	$(GO) fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	$(GO) vet ./...
+
+.PHONY: test
+test: tools manifests generate fmt vet ## Run every test: unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
+	hack/postgres.sh run $(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz
+	@if [ "$(SKIP_E2E)" = 1 ]; then echo "SKIP_E2E=1: end-to-end tests not run"; elif [ -d test/e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
+
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test.go).
+	@grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do \
+	  pkg=./$$(dirname "$${f#./}"); \
+	  for fn in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' "$$f" | cut -d' ' -f2); do \
+	    echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+	    $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+	  done; \
+	done
+
+.PHONY: test-e2e
+test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load).
+	$(GO) test -count=1 -timeout 30m -tags e2e -v ./test/e2e/...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the server, the operator and the kubectl plugin into bin/.
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+.PHONY: run
+run: manifests generate ## Run the operator against the cluster of the current kubeconfig.
+	$(GO) run ./cmd/interviewapi-operator
+
+##@ Tools
+
+K8S_TOOLS := $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager $(K8S_BIN)/kubectl
+
+.PHONY: tools
+tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm and controller-gen into bin/ (once per pinned version).
+
+# The binaries are rebuilt only when the pinned versions (the tools' go.mod) change.
+$(K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
+	@echo "building kube-apiserver, kube-controller-manager, kubectl $$(awk '/^require k8s.io\/kubernetes/{print $$3}' $<) into $(K8S_BIN) (the first build takes several minutes)"
+	cd hack/tools/kubernetes && $(GO) build -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+	@touch $(K8S_TOOLS)
+
+$(K8S_BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
+	@echo "building etcd into $(K8S_BIN)"
+	cd hack/tools/etcd && $(GO) build -o $@ go.etcd.io/etcd/server/v3
+
+$(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum
+	@echo "building helm into $(BIN)"
+	cd hack/tools/helm && $(GO) build -o $@ helm.sh/helm/v3/cmd/helm
+
+$(CONTROLLER_GEN): hack/tools/controller-tools/go.mod hack/tools/controller-tools/go.sum
+	@echo "building controller-gen into $(BIN)"
+	cd hack/tools/controller-tools && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
