@@ -1,0 +1,139 @@
+package jd
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// DefaultRole is the role reported when a job description names none.
+const DefaultRole = "Software Engineer"
+
+// maxRoleWords bounds a role title; anything longer is a sentence, not a title.
+const maxRoleWords = 8
+
+type roleGuess struct{ title string }
+
+var (
+	// labelledTitle matches a "Title: …" style line.
+	labelledTitle = regexp.MustCompile(`(?im)^\s*(?:job\s+title|position\s+title|title|position|role|job)\s*[:\-–—]\s*(.+)$`)
+	// hiringPhrase matches "we are hiring a …", "we're looking for an …", "join us as a …".
+	hiringPhrase = regexp.MustCompile(`(?i)\b(?:we\s+are|we're|we’re|are|is|currently)\s+(?:actively\s+|currently\s+)?(?:hiring|looking\s+for|seeking|searching\s+for|recruiting)\s+(?:an?\s+|two\s+|several\s+|experienced\s+|talented\s+)*([^.,;:!?\n()]+)|(?i)\bjoin\s+(?:us|our\s+team|the\s+team)\s+as\s+(?:an?\s+)?([^.,;:!?\n()]+)`)
+	// roleNoun ends a role title.
+	roleNoun = regexp.MustCompile(`(?i)\b(engineer|developer|programmer|scientist|analyst|architect|administrator|designer|manager|lead|sre|specialist|consultant|intern|tester|devops|researcher|director|head\s+of\s+[a-z]+|cto|officer)s?\b`)
+	// phraseStop cuts a role phrase before the rest of the sentence.
+	phraseStop = regexp.MustCompile(`(?i)\s+(?:to|who|with|in|at|for|that|which|on|from|joining|based|across|and\s+you|remote|hybrid)\b.*$`)
+	// titleNoise removes gender markers, locations and contract types around a title.
+	titleNoise = regexp.MustCompile(`(?i)\s*(?:\([^)]*\)|\[[^\]]*\]|\s[-–—|@]\s.*$|,.*$)`)
+)
+
+// extractRole finds the role title: an explicit "Title:" line, then a "we are hiring
+// a …" sentence, then a short first line that names a role, then the first role noun
+// phrase anywhere in the text.
+func extractRole(text string) roleGuess {
+	if m := labelledTitle.FindStringSubmatch(text); m != nil {
+		if t := cleanTitle(m[1]); t != "" && roleNoun.MatchString(t) {
+			return roleGuess{title: t}
+		}
+	}
+	for _, m := range hiringPhrase.FindAllStringSubmatch(text, 4) {
+		phrase := m[1]
+		if phrase == "" {
+			phrase = m[2]
+		}
+		phrase = phraseStop.ReplaceAllString(phrase, "")
+		if loc := roleNoun.FindStringIndex(phrase); loc != nil {
+			if t := cleanTitle(phrase[:loc[1]]); t != "" {
+				return roleGuess{title: t}
+			}
+		}
+	}
+	for _, line := range firstLines(text, 3) {
+		if strings.HasSuffix(line, ".") || len(strings.Fields(line)) > maxRoleWords+4 {
+			continue
+		}
+		if loc := roleNoun.FindStringIndex(line); loc != nil {
+			if t := cleanTitle(line); t != "" {
+				return roleGuess{title: t}
+			}
+		}
+	}
+	if t := nounPhraseTitle(text); t != "" {
+		return roleGuess{title: t}
+	}
+	return roleGuess{title: DefaultRole}
+}
+
+// nounPhraseTitle takes the first role noun in the text with up to four capitalised
+// words before it ("… as a Senior Data Engineer you will …").
+func nounPhraseTitle(text string) string {
+	loc := roleNoun.FindStringIndex(text)
+	if loc == nil {
+		return ""
+	}
+	words := strings.Fields(text[:loc[0]])
+	start := len(words)
+	for start > 0 && len(words)-start < 4 {
+		w := strings.Trim(words[start-1], "\"'“”‘’")
+		if w == "" || !unicode.IsUpper([]rune(w)[0]) || strings.ContainsAny(w, ".,;:!?") {
+			break
+		}
+		start--
+	}
+	return cleanTitle(strings.Join(append(words[start:], text[loc[0]:loc[1]]), " "))
+}
+
+func firstLines(text string, n int) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.Trim(line, "#*=_ \t\r"))
+		if line == "" {
+			continue
+		}
+		out = append(out, line)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// cleanTitle trims noise around a title, bounds its length and capitalises a title
+// written in lower case ("senior backend engineer" → "Senior Backend Engineer").
+func cleanTitle(s string) string {
+	s = titleNoise.ReplaceAllString(s, "")
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '+' && r != '#' && r != ')'
+	})
+	words := strings.Fields(s)
+	if len(words) == 0 {
+		return ""
+	}
+	if len(words) > maxRoleWords {
+		words = words[len(words)-maxRoleWords:]
+	}
+	if strings.ToLower(s) == s {
+		for i, w := range words {
+			words[i] = capitalise(w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// capitalise upper-cases the first letter of a word, and the whole of a short
+// acronym-like word such as "sre" or "qa".
+func capitalise(w string) string {
+	switch w {
+	case "sre", "qa", "ml", "ai", "ui", "ux", "api", "devops", "ios", "cto", "it":
+		if w == "devops" {
+			return "DevOps"
+		}
+		if w == "ios" {
+			return "iOS"
+		}
+		return strings.ToUpper(w)
+	}
+	r := []rune(w)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
