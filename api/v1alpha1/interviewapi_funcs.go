@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -44,7 +45,20 @@ const (
 	DefaultProgressDeadline        = 10 * time.Minute
 	DefaultRollbackWindow          = 24 * time.Hour
 	DefaultMaxAcquireWaitP99       = 100 * time.Millisecond
+
+	// The ratio thresholds, as the decimal strings the schema holds.
+	DefaultMaxPoolUtilization     = "0.9"
+	DefaultMaxAcquireTimeoutRatio = "0.01"
+	DefaultMaxErrorRatio          = "0.02"
+	DefaultMaxP99VsStable         = "2"
 )
+
+// DefaultRolloutSteps are the steps of spec.rollout.steps when none are given: 25 %
+// and 50 % for a minute each, then 100 %.
+func DefaultRolloutSteps() []RolloutStep {
+	minute := func() *metav1.Duration { return &metav1.Duration{Duration: time.Minute} }
+	return []RolloutStep{{Weight: 25, Pause: minute()}, {Weight: 50, Pause: minute()}, {Weight: 100}}
+}
 
 // ReplicasOrDefault is spec.replicas with its default.
 func (s *InterviewAPISpec) ReplicasOrDefault() int32 {
@@ -108,9 +122,24 @@ func (p PoolSpec) Normalized() PoolSpec {
 	}
 }
 
-// String is the pool in one short form: size+overflow/timeout/recycle.
+// String is the pool in one short form: size+overflow/timeout/recycle, such as
+// "20+30/30s/1h" (the Pool printer column).
 func (p PoolSpec) String() string {
-	return fmt.Sprintf("%d+%d/%s/%s", p.SizeOrDefault(), p.MaxOverflowOrDefault(), p.TimeoutOrDefault(), p.RecycleOrDefault())
+	return fmt.Sprintf("%d+%d/%s/%s", p.SizeOrDefault(), p.MaxOverflowOrDefault(),
+		ShortDuration(p.TimeoutOrDefault()), ShortDuration(p.RecycleOrDefault()))
+}
+
+// ShortDuration is d as Go writes it without the zero units Go appends: "1h" rather
+// than "1h0m0s", "1m" rather than "1m0s"; "1h0m5s" and "500ms" are kept as they are.
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // ModeName is "async" or "sync".

@@ -23,7 +23,7 @@ import (
 
 // InterviewAPISpec declares how the interview API server runs and how a change of its
 // database mode or pool settings is rolled out.
-// +kubebuilder:validation:XValidation:rule="!has(self.database.maxServerConnections) || self.database.maxServerConnections >= (has(self.replicas) ? self.replicas : 2) * (self.database.pool.size + self.database.pool.maxOverflow)",message="spec.database.maxServerConnections must be at least replicas × (pool.size + pool.maxOverflow): every pod may open size + maxOverflow connections"
+// +kubebuilder:validation:XValidation:rule="!has(self.database.maxServerConnections) || self.database.maxServerConnections >= (has(self.replicas) ? self.replicas : 2) * (self.database.pool.size + self.database.pool.maxOverflow)",fieldPath=".database.maxServerConnections",message="spec.database.maxServerConnections must be at least replicas × (pool.size + pool.maxOverflow): every pod may open pool.size + pool.maxOverflow connections"
 type InterviewAPISpec struct {
 	// Image of the interviewapi-server container.
 	// +kubebuilder:validation:MinLength=1
@@ -141,6 +141,8 @@ type PoolSpec struct {
 	// Timeout is how long a request waits for a connection before it is answered 503
 	// (ASYNC_DATABASE_POOL_TIMEOUT).
 	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('10m')",message="spec.database.pool.timeout must be more than 0s and at most 10m"
 	// +optional
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
@@ -148,6 +150,8 @@ type PoolSpec struct {
 	// Recycle is the age at which a connection is replaced (ASYNC_DATABASE_POOL_RECYCLE);
 	// 0 keeps connections for ever.
 	// +kubebuilder:default="1h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="spec.database.pool.recycle must not be negative"
 	// +optional
 	Recycle *metav1.Duration `json:"recycle,omitempty"`
@@ -194,6 +198,8 @@ type RolloutSpec struct {
 	// ProgressDeadline is how long a step may wait for its canary pods to be ready
 	// before the step counts as failed.
 	// +kubebuilder:default="10m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10s')",message="spec.rollout.progressDeadline must be at least 10s"
 	// +optional
 	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
@@ -207,6 +213,8 @@ type RolloutSpec struct {
 	// RollbackWindow is how long a promoted revision stays a fast-rollback target: a
 	// spec returned to it within the window is applied at once, without steps.
 	// +kubebuilder:default="24h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="spec.rollout.rollbackWindow must not be negative"
 	// +optional
 	RollbackWindow *metav1.Duration `json:"rollbackWindow,omitempty"`
@@ -221,6 +229,8 @@ type RolloutStep struct {
 
 	// Pause is how long the step is analysed before the next; at least one analysis
 	// interval is always run.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="spec.rollout.steps[].pause must not be negative"
 	// +optional
 	Pause *metav1.Duration `json:"pause,omitempty"`
@@ -230,6 +240,8 @@ type RolloutStep struct {
 type AnalysisSpec struct {
 	// Interval between analyses.
 	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5s')",message="spec.rollout.analysis.interval must be at least 5s"
 	// +optional
 	Interval *metav1.Duration `json:"interval,omitempty"`
@@ -269,6 +281,8 @@ type AnalysisSpec struct {
 type ThresholdsSpec struct {
 	// MaxAcquireWaitP99 is the highest 99th percentile of the wait for a connection.
 	// +kubebuilder:default="100ms"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="spec.rollout.analysis.thresholds.maxAcquireWaitP99 must be more than 0s"
 	// +optional
 	MaxAcquireWaitP99 *metav1.Duration `json:"maxAcquireWaitP99,omitempty"`
