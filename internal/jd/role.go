@@ -42,8 +42,9 @@ func extractRole(text string) roleGuess {
 			phrase = m[2]
 		}
 		phrase = phraseStop.ReplaceAllString(phrase, "")
-		if loc := roleNoun.FindStringIndex(phrase); loc != nil {
-			if t := cleanTitle(phrase[:loc[1]]); t != "" {
+		// The title ends at its last role noun: "DevOps Engineer", "Engineering Manager".
+		if locs := roleNoun.FindAllStringIndex(phrase, -1); locs != nil {
+			if t := cleanTitle(phrase[:locs[len(locs)-1][1]]); t != "" {
 				return roleGuess{title: t}
 			}
 		}
@@ -64,23 +65,45 @@ func extractRole(text string) roleGuess {
 	return roleGuess{title: DefaultRole}
 }
 
-// nounPhraseTitle takes the first role noun in the text with up to four capitalised
-// words before it ("… as a Senior Data Engineer you will …").
+// nounPhraseTitle takes the first role noun in the text with up to three words before
+// it, stopping at punctuation or a function word ("… as a Senior Data Engineer you
+// will …", "backend developer wanted").
 func nounPhraseTitle(text string) string {
 	loc := roleNoun.FindStringIndex(text)
 	if loc == nil {
 		return ""
 	}
+	// Extend over role nouns that follow directly ("DevOps Engineer").
+	for {
+		next := roleNoun.FindStringIndex(text[loc[1]:])
+		if next == nil || strings.Trim(text[loc[1]:loc[1]+next[0]], " \t") != "" {
+			break
+		}
+		loc[1] += next[1]
+	}
 	words := strings.Fields(text[:loc[0]])
 	start := len(words)
-	for start > 0 && len(words)-start < 4 {
-		w := strings.Trim(words[start-1], "\"'“”‘’")
-		if w == "" || !unicode.IsUpper([]rune(w)[0]) || strings.ContainsAny(w, ".,;:!?") {
+	for start > 0 && len(words)-start < 3 {
+		w := words[start-1]
+		if strings.ContainsAny(w, ".,;:!?()\"“”") || isFunctionWord(strings.ToLower(w)) {
 			break
 		}
 		start--
 	}
 	return cleanTitle(strings.Join(append(words[start:], text[loc[0]:loc[1]]), " "))
+}
+
+// isFunctionWord lists words that never belong to a role title and so end the words
+// collected before a role noun.
+func isFunctionWord(w string) bool {
+	switch w {
+	case "a", "an", "the", "as", "for", "our", "your", "we", "you", "is", "are", "be",
+		"and", "or", "of", "to", "with", "in", "on", "at", "by", "from", "this", "that",
+		"who", "will", "join", "hire", "hiring", "seeking", "wanted", "new", "other",
+		"every", "each", "all", "more", "most", "than", "work", "works", "working":
+		return true
+	}
+	return false
 }
 
 func firstLines(text string, n int) []string {
