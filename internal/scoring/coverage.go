@@ -39,7 +39,9 @@ func analyzeCoverage(q Question, answer string) coverage {
 		total += ratio(share, coveredShare)
 	}
 	c.score = clamp(int(math.Round(100 * total / float64(len(q.KeyPoints)))))
-	c.relevance = c.score
+	// Relevance counts whole points only: a stray shared word ("first", "data")
+	// earns a little partial coverage but must not make an off-topic essay relevant.
+	c.relevance = 100 * len(c.covered) / len(q.KeyPoints)
 	return c
 }
 
