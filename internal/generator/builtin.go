@@ -63,19 +63,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// skillQuestion picks a kind and a template for a skill from a hash of its id, the
-// difficulty and the round, so different skills get varied questions and the same
-// input always gets the same one.
+// skillQuestion picks a kind and a template for a skill from a hash of its id, so
+// different skills get varied questions and the same input always gets the same one.
+// Successive rounds rotate the kind, then the template, so a skill asked for several
+// times gets different questions.
 func skillQuestion(skill jd.SkillRef, difficulty string, round int) Question {
 	name := skill.Name
 	if name == "" {
 		name = skill.ID
 	}
-	h := hash(skill.ID, difficulty, fmt.Sprint(round))
+	h := int(hash(skill.ID) % 1024)
 	kinds := []string{Technical, Coding, SystemDesign}
-	kind := kinds[(h+uint32(round))%uint32(len(kinds))]
+	kind := kinds[(h+round)%len(kinds)]
 	ts := skillTemplates(kind, difficulty)
-	t := ts[(h/3)%uint32(len(ts))]
+	t := ts[(h/len(kinds)+round/len(kinds))%len(ts)]
 	return Question{
 		Text:       fill(t.text, name, ""),
 		SkillID:    skill.ID,
@@ -104,7 +105,7 @@ func roleQuestion(r Request, difficulty string, i int) Question {
 		stack = strings.Join(names, ", ")
 	}
 	ts := roleTemplates(difficulty)
-	t := ts[(hash(role, r.Seniority, difficulty)+uint32(i))%uint32(len(ts))]
+	t := ts[(int(hash(role, r.Seniority, difficulty)%1024)+i)%len(ts)]
 	return Question{
 		Text:       fill(t.text, stack, role),
 		Difficulty: difficulty,

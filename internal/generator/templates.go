@@ -92,8 +92,8 @@ func roleTemplates(difficulty string) []template {
 		return []template{
 			{kind: Behavioral, text: "What drew you to working as a {role}, and which part of the job do you enjoy most?",
 				keyPoints: []string{"genuine motivation for the role", "a concrete example from past work or study", "how you keep learning in the field"}},
-			{kind: Behavioral, text: "Tell us about a project where you used {skill}. What was your part in it?",
-				keyPoints: []string{"the project's goal", "your own contribution", "what you learned", "the outcome"}},
+			{kind: Behavioral, text: "Tell us about a project where you used {skill}. What was your part in it, and how does it prepare you to work as a {role}?",
+				keyPoints: []string{"the project's goal", "your own contribution", "what you learned", "the outcome", "how the experience relates to the role"}},
 		}
 	case Hard:
 		return []template{
