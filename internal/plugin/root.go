@@ -51,6 +51,20 @@ func NewRootCommand(out, errOut io.Writer, now func() time.Time) *cobra.Command 
 		Long: `kubectl interviewapi shows the rollout of an InterviewAPI (its steps, canary weight,
 last pool-health analysis, conditions and history) and steers it: promote, abort,
 retry, pause, resume, and rollback to the previous promoted database revision.`,
+		Example: `  # Follow a rollout step by step, for at most 10 minutes
+  kubectl interviewapi status interview-api --watch --timeout 10m
+
+  # Skip the current step, or promote the canary at once
+  kubectl interviewapi promote interview-api
+  kubectl interviewapi promote interview-api --full
+
+  # Stop the canary, or start a rolled-back revision again
+  kubectl interviewapi abort interview-api
+  kubectl interviewapi retry interview-api
+
+  # Return to the previous promoted mode and pool (e.g. async back to sync)
+  kubectl interviewapi history interview-api
+  kubectl interviewapi rollback interview-api -n production`,
 		Annotations: map[string]string{
 			// Help and errors then say "kubectl interviewapi", the way users call it.
 			cobra.CommandDisplayNameAnnotation: "kubectl interviewapi",
