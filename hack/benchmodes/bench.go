@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/interviewapi/operator/hack/loadgen/loadgen"
+)
+
+// progressLog writes timestamped lines to the terminal.
+type progressLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newProgressLog(w io.Writer) *progressLog { return &progressLog{w: w} }
+
+func (l *progressLog) printf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// Write lets tools' output (pgbench progress) go through the same log.
+func (l *progressLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// bench is one benchmark run.
+type bench struct {
+	opts options
+	log  *progressLog
+
+	workDir     string
+	bin         string
+	databaseURL string
+	// readSessions are read by the read workload and pgbench.
+	readSessions []loadgen.Session
+}
+
+func (b *bench) run(ctx context.Context) (res results, err error) {
+	o := b.opts
+	res.Date = time.Now()
+	res.Setup = setup{
+		Duration: o.duration, Warmup: o.warmup, MixedMix: o.mixedMix.String(), ReadMix: readMix.String(),
+		PoolSize: o.poolSize, MaxOverflow: o.maxOverflow, GeneratorLatency: o.generatorLatency,
+		Sessions: o.sessions, PgMaxConnections: o.pgMaxConnections, PgbenchClients: o.pgbenchClients,
+	}
+	res.Machine = describeMachine(ctx, o.pgBin)
+	res.Script = sessionReadScript
+	b.log.printf("machine: %s; load average %.2f", res.Machine, res.Machine.LoadStart)
+
+	if b.workDir, err = os.MkdirTemp("", "interviewapi-bench."); err != nil {
+		return res, fmt.Errorf("creating the work folder: %w", err)
+	}
+	defer func() {
+		if o.keep || err != nil {
+			b.log.printf("server logs and pgbench scripts kept in %s", b.workDir)
+			return
+		}
+		_ = os.RemoveAll(b.workDir)
+	}()
+
+	b.bin = o.serverBin
+	if b.bin == "" {
+		b.log.printf("building bin/interviewapi-server")
+		if b.bin, err = buildServer(ctx, "bin"); err != nil {
+			return res, err
+		}
+	}
+
+	b.databaseURL = o.databaseURL
+	if b.databaseURL == "" {
+		b.log.printf("starting a throwaway PostgreSQL (max_connections=%d)", o.pgMaxConnections)
+		pg, err := startPostgres(ctx, "hack/postgres.sh", o.pgMaxConnections)
+		if err != nil {
+			return res, err
+		}
+		defer func() {
+			if stopErr := pg.stop(); stopErr != nil {
+				b.log.printf("stopping PostgreSQL: %v", stopErr)
+			}
+		}()
+		b.databaseURL = pg.url
+	}
+	b.log.printf("migrating %s", b.databaseURL)
+	if err := migrate(ctx, b.bin, b.databaseURL); err != nil {
+		return res, err
+	}
+
+	total := len(o.concurrencies) * len(o.modes)
+	n := 0
+	for _, c := range o.concurrencies {
+		for _, mode := range o.modes {
+			n++
+			pt, err := b.point(ctx, fmt.Sprintf("[%d/%d] %s c=%d", n, total, mode, c), mode, c)
+			if err != nil {
+				return res, err
+			}
+			res.Points = append(res.Points, pt)
+		}
+	}
+
+	b.log.printf("pgbench: the session read's statements, %d clients, %s", o.pgbenchClients, o.duration)
+	ids := make([]string, len(b.readSessions))
+	for i, s := range b.readSessions {
+		ids[i] = s.ID
+	}
+	if res.Pgbench, err = runPgbench(ctx, o.pgBin, b.databaseURL, b.workDir, sessionReadScript, ids, o.pgbenchClients, o.duration, b.log); err != nil {
+		return res, err
+	}
+	b.log.printf("pgbench: %.0f TPS, average latency %s ms, %d failed", res.Pgbench.TPS, msText(res.Pgbench.LatencyAvg), res.Pgbench.Failed)
+	res.Machine.LoadEnd = loadAverage()
+	return res, nil
+}
+
+// point measures one mode at one concurrency on a fresh server.
+func (b *bench) point(ctx context.Context, label, mode string, concurrency int) (pt point, err error) {
+	o := b.opts
+	pt = point{Mode: mode, Concurrency: concurrency, Load: loadAverage()}
+	settings := serverSettings{databaseURL: b.databaseURL, async: mode == "async", poolSize: o.poolSize, maxOverflow: o.maxOverflow, generatorLatency: o.generatorLatency}
+	logPath := filepath.Join(b.workDir, fmt.Sprintf("server-%s-%d.log", mode, concurrency))
+	b.log.printf("%s: starting the server (load average %.2f)", label, pt.Load)
+	srv, err := startServer(ctx, b.bin, settings, logPath)
+	if err != nil {
+		return pt, err
+	}
+	defer func() {
+		if stopErr := srv.stop(); stopErr != nil && err == nil {
+			err = stopErr
+		}
+	}()
+
+	if b.readSessions == nil {
+		if err := b.seedReadSessions(ctx, label, srv.url); err != nil {
+			return pt, err
+		}
+	}
+	if o.warmup > 0 {
+		if _, err := b.load(ctx, label+" warm-up", srv.url, o.mixedMix, nil, concurrency, o.warmup); err != nil {
+			return pt, err
+		}
+	}
+
+	cpuBefore, err := readCPU(srv.pid())
+	if err != nil {
+		return pt, fmt.Errorf("reading the server's CPU time: %w", err)
+	}
+	sampler := startMemorySampler(srv.pid(), 200*time.Millisecond)
+	pt.Mixed, err = b.load(ctx, label+" mixed", srv.url, o.mixedMix, nil, concurrency, o.duration)
+	peak, sampleErr := sampler.finish()
+	if err != nil {
+		return pt, err
+	}
+	if sampleErr != nil {
+		return pt, fmt.Errorf("sampling the server's memory: %w", sampleErr)
+	}
+	cpuAfter, err := readCPU(srv.pid())
+	if err != nil {
+		return pt, fmt.Errorf("reading the server's CPU time: %w", err)
+	}
+	mem, err := readMemory(srv.pid())
+	if err != nil {
+		return pt, fmt.Errorf("reading the server's memory: %w", err)
+	}
+	pt.PeakRSS, pt.HWM, pt.CPU = peak, mem.HWM, cpuAfter-cpuBefore
+
+	if pt.Read, err = b.load(ctx, label+" read", srv.url, readMix, b.readSessions, concurrency, o.duration); err != nil {
+		return pt, err
+	}
+	select {
+	case <-srv.exited:
+		return pt, fmt.Errorf("%s: the server exited during the run (%v); log: %s", label, srv.waitErr, srv.logPath)
+	default:
+	}
+	b.log.printf("%s: mixed %.0f ok req/s p99 %s ms errors %d; read %.0f ok req/s p99 %s ms errors %d; peak RSS %s MiB",
+		label, pt.Mixed.OKRPS, msText(pt.Mixed.Latency.P99), pt.Mixed.Errors,
+		pt.Read.OKRPS, msText(pt.Read.Latency.P99), pt.Read.Errors, mibText(pt.HWM))
+	return pt, nil
+}
+
+// analysesPerReadSession is how many answers each read session gets, so that the read
+// returns a session as it looks mid-interview: questions and some analysed answers.
+const analysesPerReadSession = 3
+
+// seedReadSessions creates the sessions of the read workload and pgbench, with a few
+// analysed answers each. The mixed workload never touches them (it seeds its own), so
+// that every read returns the same rows from the first point to the last.
+func (b *bench) seedReadSessions(ctx context.Context, label, url string) error {
+	n := b.opts.sessions
+	b.log.printf("%s: creating %d sessions with %d answers each for the read workload", label, n, analysesPerReadSession)
+	sessions, err := loadgen.Seed(ctx, loadgen.Config{BaseURL: url, Concurrency: 4}, n)
+	if err != nil {
+		return err
+	}
+	for _, s := range sessions {
+		answers, err := loadgen.Run(ctx, loadgen.Config{
+			BaseURL: url, Concurrency: 1, Requests: analysesPerReadSession,
+			Mix: loadgen.Mix{{Op: loadgen.OpAnalyzeAnswer, Weight: 1}}, Sessions: []loadgen.Session{s},
+		})
+		if err != nil {
+			return fmt.Errorf("answering the questions of session %s: %w", s.ID, err)
+		}
+		if answers.Errors > 0 {
+			return fmt.Errorf("answering the questions of session %s: %s", s.ID, errorText(answers))
+		}
+	}
+	b.readSessions = sessions
+	return nil
+}
+
+// load runs the generator in-process against the server; the driver's own memory is not
+// what is measured, so sharing its process costs nothing but CPU, which a separate
+// process would cost as well. sessions, when set, are the only ones read; otherwise the
+// generator creates its own.
+func (b *bench) load(ctx context.Context, label, url string, mix loadgen.Mix, sessions []loadgen.Session, concurrency int, d time.Duration) (loadgen.Summary, error) {
+	b.log.printf("%s: %d clients for %s", label, concurrency, d)
+	s, err := loadgen.Run(ctx, loadgen.Config{
+		BaseURL:     url,
+		Concurrency: concurrency,
+		Duration:    d,
+		Mix:         mix,
+		Sessions:    sessions,
+		Progress:    5 * time.Second,
+		OnProgress:  func(p loadgen.Progress) { b.log.printf("    %s", p) },
+		Seed:        uint64(concurrency),
+	})
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", label, err)
+	}
+	if s.Requests == 0 {
+		return s, errors.New(label + ": no request completed")
+	}
+	if s.Errors > 0 {
+		b.log.printf("    %s: %s", label, errorText(s))
+	}
+	return s, nil
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/interviewapi/operator/hack/loadgen/loadgen"
+)
+
+// The section of docs/benchmarks.md this program owns; everything outside the markers is
+// left as it is.
+const (
+	sectionStart = "<!-- bench-modes:start -->"
+	sectionEnd   = "<!-- bench-modes:end -->"
+)
+
+// docHeader starts docs/benchmarks.md when the file does not exist yet.
+const docHeader = `# Benchmarks
+
+Measured figures of this project, one section per benchmark; each section says how to
+reproduce it and on which machine it ran. The development machine is a shared virtual
+machine with 2 vCPUs (AMD EPYC) and 23 GiB of memory, on which other engineers' builds
+and tests often run at the same time: absolute figures are modest and somewhat noisy,
+ratios between runs taken side by side are more telling.
+`
+
+// updateSection replaces the bench-modes section of the document at path with section,
+// appends it when the markers are absent, and creates the document when it is missing.
+func updateSection(path, section string) error {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		old = []byte(docHeader)
+	} else if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	updated, err := replaceSection(string(old), section)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, []byte(updated), 0o644)
+}
+
+// replaceSection puts section between the markers of doc (markers included in the
+// result), or appends markers and section when doc has none.
+func replaceSection(doc, section string) (string, error) {
+	block := sectionStart + "\n" + strings.TrimSpace(section) + "\n" + sectionEnd
+	start := strings.Index(doc, sectionStart)
+	end := strings.Index(doc, sectionEnd)
+	switch {
+	case start < 0 && end < 0:
+		return strings.TrimRight(doc, "\n") + "\n\n" + block + "\n", nil
+	case start < 0 || end < start || strings.Count(doc, sectionStart) > 1 || strings.Count(doc, sectionEnd) > 1:
+		return "", fmt.Errorf("the %s … %s markers are damaged; fix them by hand", sectionStart, sectionEnd)
+	}
+	return doc[:start] + block + doc[end+len(sectionEnd):], nil
+}
+
+// renderSection writes the markdown of the section from the results.
+func renderSection(r results) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	s := r.Setup
+
+	p("## Server: sync vs async engines\n\n")
+	p("Written by `make bench-modes` (`go run ./hack/benchmodes`) on %s.\n\n", r.Date.UTC().Format("2006-01-02 15:04 MST"))
+	p("**Machine:** %s. 1-minute load average %.2f at the start and %.2f at the end. ", r.Machine, r.Machine.LoadStart, r.Machine.LoadEnd)
+	p("The load generator, PostgreSQL and the server share these %d CPUs, and other engineers' builds ran on them at the same time, so every figure is a floor of what the server does alone.\n\n", r.Machine.CPUs)
+	p("**Setup:** one fresh server process per row (so that RSS belongs to that row), both modes with pool size %d + overflow %d (cap %d) and pool timeout 30 s, ", s.PoolSize, s.MaxOverflow, s.PoolSize+s.MaxOverflow)
+	p("`GENERATOR_LATENCY=%s` (the built-in question generator waits that long once per parse-jd, standing for a model call), ", s.GeneratorLatency)
+	p("a throwaway PostgreSQL 15 on the same machine (`hack/postgres.sh`: fsync off, `max_connections=%d`). ", s.PgMaxConnections)
+	p("Closed-loop load from `hack/loadgen` (each client sends its next request when the previous one is answered), %s of warm-up then %s per workload; rows alternate sync and async at each concurrency so that both see the same background load.\n\n", s.Warmup, s.Duration)
+
+	p("### Mixed workload: `%s`\n\n", s.MixedMix)
+	p("parse-jd reads the skills taxonomy and the question bank, calls the generator (%s) and writes a session with its questions; the sync engine holds its connection across the generator call, the async engine does not.\n\n", s.GeneratorLatency)
+	p("| mode | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors | peak RSS MiB | server CPU ms/req | load |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n")
+	for _, pt := range r.Points {
+		m := pt.Mixed
+		p("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %.1f |\n", pt.Mode, pt.Concurrency, m.OKRPS,
+			msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max),
+			errorText(m), mibText(pt.HWM), cpuPerRequest(pt), pt.Load)
+	}
+	p("\nPeak RSS is the server's VmHWM after warm-up and the mixed workload (/proc/PID/status); CPU is its user+system time during the mixed workload divided by the requests served.\n\n")
+
+	p("### Read-only workload: `%s` (GET /api/v1/sessions/:id over %d sessions)\n\n", s.ReadMix, s.Sessions)
+	p("| run | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, pt := range r.Points {
+		m := pt.Read
+		p("| %s | %d | %.0f | %s | %s | %s | %s | %s |\n", pt.Mode, pt.Concurrency, m.OKRPS,
+			msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max), errorText(m))
+	}
+	if r.Pgbench.TPS > 0 {
+		pg := r.Pgbench
+		p("| pgbench (same statements) | %d | %.0f TPS | | | | | %d failed |\n", pg.Clients, pg.TPS, pg.Failed)
+		p("\npgbench is the physical reference: the statements the server runs for this request, straight from a C client, `pgbench -n -M prepared -c %d -T %d`, average latency %s ms, one script per session chosen at random:\n\n",
+			pg.Clients, int(pg.Duration.Seconds()), msText(pg.LatencyAvg))
+		p("```\n%s```\n\n", mustRender(r.Script))
+	}
+
+	p("### The seed's goals\n\n")
+	p("| goal | measured | verdict |\n|---|---|---|\n")
+	for _, g := range evaluateGoals(r) {
+		measured := g.Measured
+		if measured == "" {
+			measured = "—"
+		}
+		p("| %s | %s | **%s** |\n", g.Name, measured, g.Verdict)
+	}
+	p("\nReproduce: `make bench-modes` (about %s; `go run ./hack/benchmodes --help` for the knobs: duration, concurrencies, pool, generator latency).\n", estimate(r))
+	return b.String()
+}
+
+// estimate is the wall time of a run like this one, for the reproduce line.
+func estimate(r results) string {
+	s := r.Setup
+	perPoint := s.Warmup + 2*s.Duration + 3*time.Second
+	total := time.Duration(len(r.Points))*perPoint + s.Duration + 30*time.Second
+	return fmt.Sprintf("%.0f minutes", total.Minutes())
+}
+
+func mustRender(s pgbenchScript) string {
+	text, err := s.render("<session id>")
+	if err != nil {
+		return err.Error()
+	}
+	return text
+}
+
+func msText(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms >= 100 {
+		return fmt.Sprintf("%.0f", ms)
+	}
+	return fmt.Sprintf("%.1f", ms)
+}
+
+func mibText(kib int64) string {
+	if kib == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f", float64(kib)/1024)
+}
+
+func cpuPerRequest(pt point) string {
+	if pt.Mixed.Requests == 0 || pt.CPU == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", float64(pt.CPU)/float64(time.Millisecond)/float64(pt.Mixed.Requests))
+}
+
+// errorText is "0", or the count with its breakdown: "12 (503 pool_timeout:12)".
+func errorText(s loadgen.Summary) string {
+	if s.Errors == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, code := range slices.Sorted(maps.Keys(s.ErrorsByStatus)) {
+		parts = append(parts, fmt.Sprintf("HTTP %d:%d", code, s.ErrorsByStatus[code]))
+	}
+	for _, code := range slices.Sorted(maps.Keys(s.ErrorsByCode)) {
+		parts = append(parts, fmt.Sprintf("%s:%d", code, s.ErrorsByCode[code]))
+	}
+	for _, kind := range slices.Sorted(maps.Keys(s.TransportErrors)) {
+		parts = append(parts, fmt.Sprintf("%s:%d", kind, s.TransportErrors[kind]))
+	}
+	if s.InvalidResponses > 0 {
+		parts = append(parts, fmt.Sprintf("invalid:%d", s.InvalidResponses))
+	}
+	return fmt.Sprintf("%d (%s)", s.Errors, strings.Join(parts, ", "))
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"time"
+
+	"github.com/interviewapi/operator/hack/loadgen/loadgen"
+)
+
+// point is one server process under one load: a mode at a concurrency.
+type point struct {
+	Mode        string
+	Concurrency int
+	// Mixed is the generator-heavy workload, Read the read-only one that follows it on
+	// the same server.
+	Mixed, Read loadgen.Summary
+	// HWM is the server's VmHWM (peak resident set, KiB) after warm-up and the mixed
+	// workload; PeakRSS the highest VmRSS sampled during the mixed workload.
+	HWM, PeakRSS int64
+	// CPU is the server's user+system CPU time during the mixed workload.
+	CPU time.Duration
+	// Load is the 1-minute load average when the point started.
+	Load float64
+}
+
+// results is everything a benchmark run measured.
+type results struct {
+	Date    time.Time
+	Machine machine
+	Setup   setup
+	Points  []point
+	Pgbench pgbenchResult
+	Script  pgbenchScript
+}
+
+// setup is what was held constant across the points.
+type setup struct {
+	Duration, Warmup      time.Duration
+	MixedMix, ReadMix     string
+	PoolSize, MaxOverflow int
+	GeneratorLatency      time.Duration
+	Sessions              int
+	PgMaxConnections      int
+	PgbenchClients        int
+}
+
+// find returns the point of mode at concurrency, nil when it was not measured.
+func (r results) find(mode string, concurrency int) *point {
+	for i := range r.Points {
+		if r.Points[i].Mode == mode && r.Points[i].Concurrency == concurrency {
+			return &r.Points[i]
+		}
+	}
+	return nil
+}
+
+// concurrencies lists the measured concurrencies in the order they were run.
+func (r results) concurrencies() []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, p := range r.Points {
+		if !seen[p.Concurrency] {
+			seen[p.Concurrency] = true
+			out = append(out, p.Concurrency)
+		}
+	}
+	return out
+}
