@@ -344,4 +344,3 @@ func TestConfigIsChecked(t *testing.T) {
 		})
 	}
 }
-
