@@ -1,0 +1,238 @@
+package poolhealth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Defaults of ScrapeSource.
+const (
+	DefaultScrapeTimeout = 3 * time.Second
+	// maxMetricsBody bounds what is read from one pod: the server's /metrics is a few
+	// tens of kilobytes, and a pod must not be able to exhaust the operator's memory.
+	maxMetricsBody = 8 << 20
+	// acceptText asks client_golang's handler for the text format TextParser reads.
+	acceptText = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
+)
+
+// ScrapeSource measures pods by reading GET http://podIP:port/metrics directly, with
+// no Prometheus in between. Counters only make sense as differences, so it keeps each
+// pod's latest sample in memory (per instance, keyed by pod UID) as the baseline of its
+// next window:
+//
+//   - the first Measure for a pod, or one whose baseline is older than q.Since, only
+//     records a baseline; when no canary pod has a usable baseline the measurement is
+//     Pending, with RetryAfter = q.Interval;
+//   - a pod whose baseline is younger than q.Interval keeps it (the window is not
+//     complete yet), so an early call never shortens a window;
+//   - a pod that cannot be scraped keeps its baseline and is reported as a gap, which
+//     makes the verdict Inconclusive;
+//   - pods no longer in the query are forgotten.
+//
+// An operator restart loses the baselines: the first analysis after it costs one
+// interval more, and nothing else changes.
+type ScrapeSource struct {
+	client  *http.Client
+	timeout time.Duration
+	now     func() time.Time
+
+	mu        sync.Mutex
+	baselines map[instanceKey]map[types.UID]Sample
+}
+
+type instanceKey struct{ namespace, name string }
+
+// ScrapeOption configures a ScrapeSource.
+type ScrapeOption func(*ScrapeSource)
+
+// WithHTTPClient sets the HTTP client (default: a client with no proxy).
+func WithHTTPClient(c *http.Client) ScrapeOption { return func(s *ScrapeSource) { s.client = c } }
+
+// WithScrapeTimeout bounds each pod's scrape (default DefaultScrapeTimeout).
+func WithScrapeTimeout(d time.Duration) ScrapeOption {
+	return func(s *ScrapeSource) { s.timeout = d }
+}
+
+// WithClock sets the clock that stamps samples (default time.Now).
+func WithClock(now func() time.Time) ScrapeOption { return func(s *ScrapeSource) { s.now = now } }
+
+// NewScrapeSource returns a ScrapeSource with no baselines.
+func NewScrapeSource(opts ...ScrapeOption) *ScrapeSource {
+	s := &ScrapeSource{
+		// Pod IPs are reached directly; an environment proxy would only be in the way.
+		client:    &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1}},
+		timeout:   DefaultScrapeTimeout,
+		now:       time.Now,
+		baselines: map[instanceKey]map[types.UID]Sample{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Forget drops the baselines of an instance, for when it is deleted.
+func (s *ScrapeSource) Forget(namespace, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.baselines, instanceKey{namespace, name})
+}
+
+// scrapeResult is one pod's scrape.
+type scrapeResult struct {
+	sample Sample
+	err    error
+}
+
+// Measure implements Source.
+func (s *ScrapeSource) Measure(ctx context.Context, q Query) (Measurement, error) {
+	if len(q.Canary) == 0 {
+		return Measurement{}, errors.New("no ready canary pods to scrape")
+	}
+	if q.Interval <= 0 {
+		return Measurement{}, fmt.Errorf("analysis interval %s is not positive", q.Interval)
+	}
+	canary := s.scrapeAll(ctx, q.Canary)
+	stable := s.scrapeAll(ctx, q.Stable)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := instanceKey{q.Namespace, q.Instance}
+	prev := s.baselines[key]
+	next := make(map[types.UID]Sample, len(q.Canary)+len(q.Stable))
+
+	canaryTrack := s.windows(q, q.Canary, canary, prev, next)
+	stableTrack := s.windows(q, q.Stable, stable, prev, next)
+	s.baselines[key] = next
+
+	if len(canaryTrack.deltas) == 0 {
+		if len(canaryTrack.gaps) == len(q.Canary) {
+			// Not one canary pod answered: that is a failed measurement, not a
+			// baseline still to be taken.
+			return Measurement{}, fmt.Errorf("no canary pod could be scraped: %s", canaryTrack.gaps[0])
+		}
+		return Measurement{Pending: true, RetryAfter: canaryTrack.wait}, nil
+	}
+	m := Measurement{Canary: canaryTrack.measures()}
+	if len(stableTrack.deltas) > 0 {
+		sm := stableTrack.measures()
+		m.Stable = &sm
+	}
+	return m, nil
+}
+
+// track collects one track's pod windows.
+type track struct {
+	deltas []Delta
+	gaps   []string
+	// wait is how long until the youngest baseline covers a full interval.
+	wait time.Duration
+}
+
+func (t track) measures() Measures {
+	m := Aggregate(t.deltas...).Measures()
+	m.Gaps = append(m.Gaps, t.gaps...)
+	return m
+}
+
+// windows turns each pod's scrape into a delta against its baseline where a full
+// window is available, and decides each pod's baseline for the next call.
+func (s *ScrapeSource) windows(q Query, pods []Pod, scraped []scrapeResult, prev, next map[types.UID]Sample) track {
+	var t track
+	var waiting []string
+	for i, pod := range pods {
+		base, hasBase := prev[pod.UID]
+		if hasBase && base.Time.Before(q.Since) {
+			hasBase = false // measured under another step's weight
+		}
+		res := scraped[i]
+		switch {
+		case res.err != nil:
+			t.gaps = append(t.gaps, fmt.Sprintf("pod %s: %v", pod.Name, res.err))
+			if hasBase {
+				next[pod.UID] = base
+			}
+		case !hasBase:
+			next[pod.UID] = res.sample
+			waiting = append(waiting, pod.Name)
+			t.wait = max(t.wait, q.Interval)
+		case res.sample.Time.Sub(base.Time) < q.Interval:
+			next[pod.UID] = base
+			waiting = append(waiting, pod.Name)
+			t.wait = max(t.wait, q.Interval-res.sample.Time.Sub(base.Time))
+		default:
+			next[pod.UID] = res.sample
+			d, err := Diff(base, res.sample)
+			if err != nil {
+				t.gaps = append(t.gaps, fmt.Sprintf("pod %s: %v", pod.Name, err))
+				continue
+			}
+			t.deltas = append(t.deltas, d)
+		}
+	}
+	// Once some pod of the track has a full window, the pods still waiting for theirs
+	// (new pods, replaced pods) are holes in this window.
+	if len(t.deltas) > 0 {
+		for _, name := range waiting {
+			t.gaps = append(t.gaps, fmt.Sprintf("pod %s: no full interval measured yet", name))
+		}
+	}
+	return t
+}
+
+// scrapeAll scrapes pods concurrently; results are in the pods' order.
+func (s *ScrapeSource) scrapeAll(ctx context.Context, pods []Pod) []scrapeResult {
+	out := make([]scrapeResult, len(pods))
+	var wg sync.WaitGroup
+	for i, pod := range pods {
+		wg.Go(func() {
+			sample, err := s.scrape(ctx, pod)
+			out[i] = scrapeResult{sample: sample, err: err}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *ScrapeSource) scrape(ctx context.Context, pod Pod) (Sample, error) {
+	if pod.IP == "" {
+		return Sample{}, errors.New("no pod IP")
+	}
+	port := pod.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(pod.IP, strconv.Itoa(int(port))) + "/metrics"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return Sample{}, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", acceptText)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return Sample{}, fmt.Errorf("scrape: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return Sample{}, fmt.Errorf("scrape GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	// The sample is stamped when the response arrived: that is when the server
+	// rendered its counters, up to the network delay.
+	at := s.now()
+	sample, err := ParseText(io.LimitReader(resp.Body, maxMetricsBody), at)
+	if err != nil {
+		return Sample{}, fmt.Errorf("GET %s: %w", url, err)
+	}
+	return sample, nil
+}
