@@ -1,0 +1,148 @@
+// Package pgasync is the new ("async") engine: a native pgxpool. A connection is held
+// only for one statement or one pipelined batch (pgx.Batch), never across non-database
+// work such as the question generator, and statements that do not depend on each other
+// travel together in one batch. Writes return only once committed.
+package pgasync
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/interviewapi/operator/internal/poolstats"
+	"github.com/interviewapi/operator/internal/store"
+)
+
+// healthCheckPeriod is how often pgxpool looks for idle connections past their
+// lifetime; busy ones are recycled when they are returned.
+const healthCheckPeriod = 15 * time.Second
+
+// Store is the async engine. Create it with Open.
+type Store struct {
+	pool     *pgxpool.Pool
+	settings store.PoolSettings
+	rec      *poolstats.Recorder
+
+	closedIdle   atomic.Uint64
+	closedBroken atomic.Uint64
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open returns the engine for databaseURL. It does not connect: connections are opened
+// on demand, so the server starts while the database is down and recovers when it
+// returns.
+func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	s := &Store{settings: settings, rec: rec}
+	cfg.MaxConns = int32(settings.MaxConns())
+	cfg.MinConns = 0
+	cfg.MaxConnLifetime = settings.Recycle // 0: never recycled
+	cfg.MaxConnLifetimeJitter = settings.RecycleJitter()
+	// Overflow connections are closed on release (see release), like database/sql's
+	// MaxIdleConns does for the sync engine; pgxpool's own idle reaper would also close
+	// the Size connections the seed keeps open, so it is switched off.
+	cfg.MaxConnIdleTime = time.Duration(math.MaxInt64)
+	cfg.HealthCheckPeriod = healthCheckPeriod
+	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > settings.AcquireTimeout {
+		cfg.ConnConfig.ConnectTimeout = settings.AcquireTimeout
+	}
+	cfg.ConnConfig.Tracer = rec.PgxTracer() // also pgxpool's acquire tracer
+	cfg.BeforeClose = s.beforeClose
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	s.pool = pool
+	rec.SetState(s.poolState)
+	return s, nil
+}
+
+// Mode implements store.Store.
+func (s *Store) Mode() store.Mode { return store.ModeAsync }
+
+// BeginRequest implements store.Store: the async engine holds nothing for a request.
+func (s *Store) BeginRequest(ctx context.Context) (context.Context, func(), error) {
+	return ctx, func() {}, nil
+}
+
+// Close implements store.Store.
+func (s *Store) Close() { s.pool.Close() }
+
+// beforeClose counts the connections pgxpool discards because they are dead or in a bad
+// state; lifetime closes are counted by pgxpool itself and overflow closes by release.
+func (s *Store) beforeClose(conn *pgx.Conn) {
+	if conn.IsClosed() || conn.PgConn().IsBusy() || conn.PgConn().TxStatus() != 'I' {
+		s.closedBroken.Add(1)
+	}
+}
+
+func (s *Store) poolState() poolstats.PoolState {
+	st := s.pool.Stat()
+	return poolstats.PoolState{
+		Acquired:     int(st.AcquiredConns()),
+		Idle:         int(st.IdleConns()),
+		Constructing: int(st.ConstructingConns()),
+		Closed: poolstats.ClosedCounts{
+			Lifetime: uint64(st.MaxLifetimeDestroyCount()),
+			Idle:     s.closedIdle.Load() + uint64(st.MaxIdleDestroyCount()),
+			Broken:   s.closedBroken.Load(),
+		},
+	}
+}
+
+// acquire checks a connection out for one statement or batch; the wait is measured by
+// the pool's acquire tracer.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := poolstats.AcquireContext(ctx, s.settings.AcquireTimeout)
+	defer cancel()
+	conn, err := s.pool.Acquire(actx)
+	switch poolstats.ClassifyAcquire(actx, err) {
+	case poolstats.Success:
+		return conn, nil
+	case poolstats.Timeout:
+		return nil, fmt.Errorf("%w (%s)", store.ErrPoolTimeout, s.settings.AcquireTimeout)
+	case poolstats.Canceled:
+		return nil, ctx.Err()
+	}
+	return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+}
+
+// release returns conn to the pool, or closes it when the pool already keeps Size idle
+// connections: an overflow connection lives only while the load needs it.
+func (s *Store) release(conn *pgxpool.Conn) {
+	pc := conn.Conn()
+	healthy := !pc.IsClosed() && !pc.PgConn().IsBusy() && pc.PgConn().TxStatus() == 'I'
+	if healthy && int(s.pool.Stat().IdleConns()) >= s.settings.Size {
+		s.closedIdle.Add(1)
+		go closeQuietly(conn.Hijack())
+		return
+	}
+	conn.Release()
+}
+
+func closeQuietly(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = conn.Close(ctx) // the connection is surplus; failing to say goodbye changes nothing
+}
+
+// run runs fn on a connection held for fn alone and classifies its error.
+func (s *Store) run(ctx context.Context, fn func(*pgxpool.Conn) error) error {
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(conn)
+	closed := err != nil && conn.Conn().IsClosed()
+	s.release(conn)
+	return store.Classify(err, closed)
+}

@@ -1,0 +1,195 @@
+// Package pgsync is the legacy ("sync") engine, kept as the rollback target: database/sql
+// over pgx's stdlib driver, written the way the original session-per-request design
+// works. A request checks one connection out on its first statement and holds it until
+// the request ends, across any non-database work in between; statements run one at a
+// time. It is written as well as that design allows: pgx prepares each statement once
+// per connection, transactions are used only where rows must commit together, and no
+// call waits for anything but the database.
+package pgsync
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/interviewapi/operator/internal/poolstats"
+	"github.com/interviewapi/operator/internal/store"
+)
+
+// Keys in a connection's pgconn CustomData.
+const (
+	expiresKey  = "interviewapi.expires"   // time.Time: end of the jittered lifetime
+	lastUsedKey = "interviewapi.last_used" // time.Time: when the connection was last returned
+)
+
+// pingAfterIdle: a connection idle longer than this is pinged before it is handed out,
+// like pgxpool does, so that a request does not find out the hard way that the server
+// restarted.
+const pingAfterIdle = time.Second
+
+// Store is the sync engine. Create it with Open.
+type Store struct {
+	db       *sql.DB
+	settings store.PoolSettings
+	rec      *poolstats.Recorder
+
+	constructing   atomic.Int64
+	closedLifetime atomic.Uint64
+	closedBroken   atomic.Uint64
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open returns the engine for databaseURL. It does not connect: connections are opened
+// on demand, so the server starts while the database is down and recovers when it
+// returns.
+func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder) (*Store, error) {
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > settings.AcquireTimeout {
+		cfg.ConnectTimeout = settings.AcquireTimeout
+	}
+	cfg.Tracer = rec.PgxTracer()
+	s := &Store{settings: settings, rec: rec}
+	connector := stdlib.GetConnector(*cfg,
+		stdlib.OptionAfterConnect(s.afterConnect),
+		// The engine pings idle connections itself in resetSession, where it can count
+		// the ones found dead.
+		stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return false }),
+		stdlib.OptionResetSession(s.resetSession),
+	)
+	s.db = sql.OpenDB(&countingConnector{Connector: connector, constructing: &s.constructing})
+	s.db.SetMaxOpenConns(settings.MaxConns())
+	// database/sql closes a returned connection when Size are already idle: exactly the
+	// seed's overflow semantics (SQLAlchemy's QueuePool).
+	s.db.SetMaxIdleConns(settings.Size)
+	if settings.Recycle > 0 {
+		// Lifetimes are enforced with jitter in resetSession; this backstop closes idle
+		// connections that outlived even the longest jittered lifetime.
+		s.db.SetConnMaxLifetime(settings.Recycle + settings.RecycleJitter())
+	}
+	rec.SetState(s.poolState)
+	return s, nil
+}
+
+// Mode implements store.Store.
+func (s *Store) Mode() store.Mode { return store.ModeSync }
+
+// Close implements store.Store.
+func (s *Store) Close() { _ = s.db.Close() }
+
+// afterConnect stamps a new connection with the end of its jittered lifetime.
+func (s *Store) afterConnect(_ context.Context, conn *pgx.Conn) error {
+	if s.settings.Recycle > 0 {
+		jitter := time.Duration(0)
+		if j := s.settings.RecycleJitter(); j > 0 {
+			jitter = rand.N(j)
+		}
+		conn.PgConn().CustomData()[expiresKey] = time.Now().Add(s.settings.Recycle + jitter)
+	}
+	return nil
+}
+
+// resetSession runs whenever database/sql hands out a connection that was used before;
+// driver.ErrBadConn makes database/sql close it and try another.
+func (s *Store) resetSession(ctx context.Context, conn *pgx.Conn) error {
+	data := conn.PgConn().CustomData()
+	if expires, ok := data[expiresKey].(time.Time); ok && time.Now().After(expires) {
+		s.closedLifetime.Add(1)
+		return driver.ErrBadConn
+	}
+	if lastUsed, ok := data[lastUsedKey].(time.Time); ok && time.Since(lastUsed) > pingAfterIdle {
+		if err := conn.PgConn().Ping(ctx); err != nil {
+			s.closedBroken.Add(1)
+			return driver.ErrBadConn
+		}
+	}
+	return nil
+}
+
+// poolState reads the pool for the metrics.
+func (s *Store) poolState() poolstats.PoolState {
+	st := s.db.Stats()
+	constructing := int(s.constructing.Load())
+	return poolstats.PoolState{
+		// database/sql counts a connection being opened as open and in use.
+		Acquired:     max(0, st.InUse-constructing),
+		Idle:         st.Idle,
+		Constructing: constructing,
+		Closed: poolstats.ClosedCounts{
+			Lifetime: s.closedLifetime.Load() + uint64(st.MaxLifetimeClosed),
+			Idle:     uint64(st.MaxIdleClosed + st.MaxIdleTimeClosed),
+			Broken:   s.closedBroken.Load(),
+		},
+	}
+}
+
+// acquire checks a connection out of the pool, measuring the wait.
+func (s *Store) acquire(ctx context.Context) (*sql.Conn, error) {
+	start := s.rec.AcquireStarted()
+	actx, cancel := poolstats.AcquireContext(ctx, s.settings.AcquireTimeout)
+	conn, err := s.db.Conn(actx)
+	result := poolstats.ClassifyAcquire(actx, err)
+	cancel()
+	s.rec.AcquireFinished(start, result)
+	switch result {
+	case poolstats.Success:
+		return conn, nil
+	case poolstats.Timeout:
+		return nil, fmt.Errorf("%w (%s)", store.ErrPoolTimeout, s.settings.AcquireTimeout)
+	case poolstats.Canceled:
+		return nil, ctx.Err()
+	}
+	return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+}
+
+// release returns a connection to the pool, or discards it when it is closed or left in
+// a transaction, which database/sql would only find out on its next checkout.
+func (s *Store) release(conn *sql.Conn) {
+	err := conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		if pc.IsClosed() || pc.PgConn().TxStatus() != 'I' {
+			s.closedBroken.Add(1)
+			return driver.ErrBadConn // database/sql closes it
+		}
+		pc.PgConn().CustomData()[lastUsedKey] = time.Now()
+		return nil
+	})
+	if errors.Is(err, driver.ErrBadConn) {
+		return
+	}
+	_ = conn.Close() // returns the connection to the pool; it cannot fail for a live one
+}
+
+// connClosed reports whether conn's underlying connection is closed.
+func connClosed(conn *sql.Conn) bool {
+	closed := true
+	_ = conn.Raw(func(dc any) error {
+		closed = dc.(*stdlib.Conn).Conn().IsClosed()
+		return nil
+	})
+	return closed
+}
+
+// countingConnector counts connections being opened (the "constructing" state, which
+// database/sql does not report).
+type countingConnector struct {
+	driver.Connector
+	constructing *atomic.Int64
+}
+
+func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	c.constructing.Add(1)
+	defer c.constructing.Add(-1)
+	return c.Connector.Connect(ctx)
+}
