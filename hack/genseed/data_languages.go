@@ -49,7 +49,7 @@ func languageSkills() []Skill {
 				"how the change was proposed and reviewed",
 				"measurable results after the change"),
 		),
-		skill("python", "Python", "language", aliases("python3", "py", "cpython"),
+		skill("python", "Python", "language", aliases("python3", "python 3", "py", "cpython"),
 			q(easy, technical, "What is the difference between a list and a tuple in Python, and when would you use each?",
 				"lists are mutable, tuples are immutable",
 				"tuples are hashable when their items are, so they can be dict keys",

@@ -98,7 +98,8 @@ func isAmbiguousWord(w string) bool {
 	case "go", "rust", "swift", "spark", "express", "react", "ruby", "dart", "julia",
 		"chef", "puppet", "salt", "flask", "rails", "jest", "mocha", "hive", "pig",
 		"helm", "vault", "consul", "next", "nest", "gin", "echo", "sass", "less",
-		"shell", "storm", "beam", "keras", "pandas":
+		"shell", "storm", "beam", "keras", "pandas", "rest", "spring", "tailwind",
+		"torch", "expo", "elk", "aria", "flutter":
 		return true
 	}
 	return false

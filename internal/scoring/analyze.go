@@ -1,6 +1,10 @@
 package scoring
 
-import "math"
+import (
+	"math"
+	"regexp"
+	"unicode/utf8"
+)
 
 // Question is what the analysis needs to know about the question answered.
 type Question struct {
@@ -53,6 +57,7 @@ func weightsFor(kind string) weights {
 // on), or, for a question without key points, with the answer's overlap with the
 // question's words.
 func Analyze(q Question, answer string) Result {
+	answer = truncate(answer, MaxAnalyzedBytes)
 	cov := analyzeCoverage(q, answer)
 	b := Breakdown{
 		Coverage:  cov.score,
@@ -72,6 +77,28 @@ func Analyze(q Question, answer string) Result {
 		Strengths:     strengths(b, cov, q.Kind),
 		Improvements:  improvements(b, cov, q.Kind, answer),
 	}
+}
+
+// MaxAnalyzedBytes bounds the part of an answer that is analysed. A spoken or written
+// interview answer is a few thousand characters; the bound keeps the cost of one
+// analysis small whatever a client sends.
+const MaxAnalyzedBytes = 32 << 10
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// countUpTo counts matches of re in s, stopping at limit: every count the scores use
+// saturates, so scanning further only costs time.
+func countUpTo(re *regexp.Regexp, s string, limit int) int {
+	return len(re.FindAllStringIndex(s, limit))
 }
 
 func clamp(n int) int {

@@ -34,7 +34,7 @@ func depthScore(answer string, q Question) int {
 	}
 	vocabulary := ratio(float64(len(technical)), 15)
 
-	reasons := ratio(float64(len(reasoning.FindAllStringIndex(answer, -1))), 3)
+	reasons := ratio(float64(countUpTo(reasoning, answer, 3)), 3)
 
 	return clamp(int(math.Round(100 * (0.4*length + 0.3*vocabulary + 0.3*reasons))))
 }

@@ -9,7 +9,6 @@ import (
 var (
 	sentenceEnd    = regexp.MustCompile(`[.!?](?:\s|$)`)
 	paragraphBreak = regexp.MustCompile(`\n\s*\n`)
-	listItem       = regexp.MustCompile(`(?m)^\s*(?:[-*•]|\d+[.)])\s+\S`)
 	ordering       = regexp.MustCompile(`(?i)\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|then|next|after that|afterwards|finally|lastly|in the end|to start|to begin|step \d|in summary|to summarise|to summarize|overall)\b`)
 	// star matches the parts of a Situation–Task–Action–Result story.
 	star = regexp.MustCompile(`(?i)\b(?:situation|context|the problem was|task|my role|goal|action|i decided|i proposed|result|outcome|in the end|learned|learnt|as a result)\b`)
@@ -32,12 +31,12 @@ func structureScore(answer, kind string) int {
 		readable = math.Max(0, 1-(avg-30)/30) // run-on sentences
 	}
 	paragraphs := len(paragraphBreak.FindAllStringIndex(text, -1)) + 1
-	organised := math.Max(ratio(float64(paragraphs-1), 2), ratio(float64(len(listItem.FindAllStringIndex(text, -1))), 3))
-	order := ratio(float64(len(ordering.FindAllStringIndex(text, -1))), 3)
+	organised := math.Max(ratio(float64(paragraphs-1), 2), ratio(float64(listItems(text, 3)), 3))
+	order := ratio(float64(countUpTo(ordering, text, 3)), 3)
 
 	var s float64
 	if kind == "behavioral" {
-		storyShape := ratio(float64(len(star.FindAllStringIndex(text, -1))), 4)
+		storyShape := ratio(float64(countUpTo(star, text, 4)), 4)
 		s = 0.3*ratio(float64(sentences), 5) + 0.15*readable + 0.15*organised + 0.1*order + 0.3*storyShape
 	} else {
 		s = 0.3*ratio(float64(sentences), 5) + 0.2*readable + 0.25*organised + 0.25*order
@@ -45,4 +44,32 @@ func structureScore(answer, kind string) int {
 	// A single short sentence is not structured however it is punctuated.
 	s *= ratio(float64(n), 25)
 	return clamp(int(math.Round(100 * s)))
+}
+
+// listItems counts lines that start a bulleted or numbered list item, up to limit.
+func listItems(text string, limit int) int {
+	n := 0
+	for line := range strings.Lines(text) {
+		if n >= limit {
+			break
+		}
+		if isListItem(strings.TrimLeft(line, " \t")) {
+			n++
+		}
+	}
+	return n
+}
+
+// isListItem recognises "- x", "* x", "• x", "1. x" and "1) x".
+func isListItem(line string) bool {
+	for _, bullet := range []string{"- ", "* ", "• "} {
+		if strings.HasPrefix(line, bullet) {
+			return true
+		}
+	}
+	i := 0
+	for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+		i++
+	}
+	return i > 0 && i+1 < len(line) && (line[i] == '.' || line[i] == ')') && line[i+1] == ' '
 }

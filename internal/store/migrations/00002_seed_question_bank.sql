@@ -77,6 +77,7 @@ INSERT INTO skill_aliases (alias, skill_id) VALUES
     ('golang', 'go'),
     ('python', 'python'),
     ('python3', 'python'),
+    ('python 3', 'python'),
     ('py', 'python'),
     ('cpython', 'python'),
     ('java', 'java'),
