@@ -6,14 +6,6 @@ import (
 	"github.com/interviewapi/operator/api/v1alpha1"
 )
 
-// Defaults of the ratio thresholds, as in the CRD schema.
-const (
-	DefaultMaxPoolUtilization     = 0.9
-	DefaultMaxAcquireTimeoutRatio = 0.01
-	DefaultMaxErrorRatio          = 0.02
-	DefaultMaxP99VsStable         = 2.0
-)
-
 // Criteria are the limits a healthy canary stays within.
 type Criteria struct {
 	// MinAcquires is the sample size below which nothing is concluded.
@@ -41,10 +33,10 @@ func CriteriaFor(a v1alpha1.AnalysisSpec, mode string) Criteria {
 	c := Criteria{
 		MinAcquires:            float64(v1alpha1.DefaultMinAcquires),
 		MaxAcquireWaitP99:      v1alpha1.DefaultMaxAcquireWaitP99,
-		MaxPoolUtilization:     v1alpha1.Ratio(a.Thresholds.MaxPoolUtilization, DefaultMaxPoolUtilization),
-		MaxAcquireTimeoutRatio: v1alpha1.Ratio(a.Thresholds.MaxAcquireTimeoutRatio, DefaultMaxAcquireTimeoutRatio),
-		MaxErrorRatio:          v1alpha1.Ratio(a.Thresholds.MaxErrorRatio, DefaultMaxErrorRatio),
-		MaxP99VsStable:         v1alpha1.Ratio(a.Thresholds.MaxP99VsStable, DefaultMaxP99VsStable),
+		MaxPoolUtilization:     ratio(a.Thresholds.MaxPoolUtilization, v1alpha1.DefaultMaxPoolUtilization),
+		MaxAcquireTimeoutRatio: ratio(a.Thresholds.MaxAcquireTimeoutRatio, v1alpha1.DefaultMaxAcquireTimeoutRatio),
+		MaxErrorRatio:          ratio(a.Thresholds.MaxErrorRatio, v1alpha1.DefaultMaxErrorRatio),
+		MaxP99VsStable:         ratio(a.Thresholds.MaxP99VsStable, v1alpha1.DefaultMaxP99VsStable),
 		Mode:                   mode,
 	}
 	if a.MinAcquires != nil {
@@ -54,4 +46,9 @@ func CriteriaFor(a v1alpha1.AnalysisSpec, mode string) Criteria {
 		c.MaxAcquireWaitP99 = a.Thresholds.MaxAcquireWaitP99.Duration
 	}
 	return c
+}
+
+// ratio parses a ratio threshold, falling back to the schema's default for that field.
+func ratio(s, def string) float64 {
+	return v1alpha1.Ratio(s, v1alpha1.Ratio(def, 0))
 }

@@ -22,6 +22,10 @@ const (
 	maxMetricsBody = 8 << 20
 	// acceptText asks client_golang's handler for the text format TextParser reads.
 	acceptText = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
+	// windowSlack is how much shorter than the interval a window may be and still
+	// count as full: the rollout schedules analyses from times stored in status, which
+	// keeps whole seconds, while baselines are stamped with the exact time.
+	windowSlack = time.Second
 )
 
 // ScrapeSource measures pods by reading GET http://podIP:port/metrics directly, with
@@ -32,8 +36,9 @@ const (
 //   - the first Measure for a pod, or one whose baseline is older than q.Since, only
 //     records a baseline; when no canary pod has a usable baseline the measurement is
 //     Pending, with RetryAfter = q.Interval;
-//   - a pod whose baseline is younger than q.Interval keeps it (the window is not
-//     complete yet), so an early call never shortens a window;
+//   - a pod whose baseline is younger than q.Interval (less a second of slack for
+//     times stored to the second) keeps it: the window is not complete yet, and an
+//     early call never shortens a window;
 //   - a pod that cannot be scraped keeps its baseline and is reported as a gap, which
 //     makes the verdict Inconclusive;
 //   - pods no longer in the query are forgotten.
@@ -165,7 +170,7 @@ func (s *ScrapeSource) windows(q Query, pods []Pod, scraped []scrapeResult, prev
 			next[pod.UID] = res.sample
 			waiting = append(waiting, pod.Name)
 			t.wait = max(t.wait, q.Interval)
-		case res.sample.Time.Sub(base.Time) < q.Interval:
+		case res.sample.Time.Sub(base.Time) < q.Interval-windowSlack:
 			next[pod.UID] = base
 			waiting = append(waiting, pod.Name)
 			t.wait = max(t.wait, q.Interval-res.sample.Time.Sub(base.Time))
