@@ -2,25 +2,25 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 	"testing"
 
+	"github.com/interviewapi/operator/internal/store/migrations"
 	"github.com/interviewapi/operator/test/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-// migrationsDir is the migrations directory seen from this package's directory.
-const migrationsDir = "../../internal/store/migrations"
 
 func TestCommittedSeedIsUpToDate(t *testing.T) {
 	want, err := Render(Bank())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(filepath.Join(migrationsDir, filepath.Base(DefaultOutput)))
+	// Compare with what the server embeds, which is what ships.
+	got, err := fs.ReadFile(migrations.FS(), path.Base(DefaultOutput))
 	if err != nil {
 		t.Fatal(err)
 	}

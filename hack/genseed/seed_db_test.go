@@ -4,25 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
-	"os"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for goose
 	"github.com/pressly/goose/v3"
 
+	"github.com/interviewapi/operator/internal/store/migrations"
 	"github.com/interviewapi/operator/test/pgtest"
 )
 
-// questionBankMigrations is the file system goose reads: the migrations directory,
-// restricted to the two question-bank files so that this test checks the seed alone,
-// whatever later migrations add.
+// questionBankMigrations is the file system goose reads: the migrations embedded in
+// the server binary. The test applies them up to version 2, so it checks the question
+// bank alone, whatever later migrations add.
 func questionBankMigrations(t *testing.T) fs.FS {
 	t.Helper()
-	dir := os.DirFS(migrationsDir)
+	dir := migrations.FS()
 	for _, name := range []string{"00001_question_bank.sql", "00002_seed_question_bank.sql"} {
 		if _, err := fs.Stat(dir, name); err != nil {
-			t.Fatalf("migration %s missing from %s: %v", name, migrationsDir, err)
+			t.Fatalf("migration %s is not embedded in internal/store/migrations: %v", name, err)
 		}
 	}
 	return dir
