@@ -22,8 +22,8 @@ type Result struct {
 func Parse(text string, tax *Taxonomy) Result {
 	role := extractRole(text)
 	return Result{
-		Role:      role.title,
-		Seniority: extractSeniority(text, role.title),
+		Role:      role,
+		Seniority: extractSeniority(text, role),
 		Skills:    matchSkills(tokenize(text), tax),
 	}
 }

@@ -12,8 +12,6 @@ const DefaultRole = "Software Engineer"
 // maxRoleWords bounds a role title; anything longer is a sentence, not a title.
 const maxRoleWords = 8
 
-type roleGuess struct{ title string }
-
 var (
 	// labelledTitle matches a "Title: …" style line.
 	labelledTitle = regexp.MustCompile(`(?im)^\s*(?:job\s+title|position\s+title|title|position|role|job)\s*[:\-–—]\s*(.+)$`)
@@ -30,10 +28,10 @@ var (
 // extractRole finds the role title: an explicit "Title:" line, then a "we are hiring
 // a …" sentence, then a short first line that names a role, then the first role noun
 // phrase anywhere in the text.
-func extractRole(text string) roleGuess {
+func extractRole(text string) string {
 	if m := labelledTitle.FindStringSubmatch(text); m != nil {
 		if t := cleanTitle(m[1]); t != "" && roleNoun.MatchString(t) {
-			return roleGuess{title: t}
+			return t
 		}
 	}
 	for _, m := range hiringPhrase.FindAllStringSubmatch(text, 4) {
@@ -45,7 +43,7 @@ func extractRole(text string) roleGuess {
 		// The title ends at its last role noun: "DevOps Engineer", "Engineering Manager".
 		if locs := roleNoun.FindAllStringIndex(phrase, -1); locs != nil {
 			if t := cleanTitle(phrase[:locs[len(locs)-1][1]]); t != "" {
-				return roleGuess{title: t}
+				return t
 			}
 		}
 	}
@@ -55,14 +53,14 @@ func extractRole(text string) roleGuess {
 		}
 		if loc := roleNoun.FindStringIndex(line); loc != nil {
 			if t := cleanTitle(line); t != "" {
-				return roleGuess{title: t}
+				return t
 			}
 		}
 	}
 	if t := nounPhraseTitle(text); t != "" {
-		return roleGuess{title: t}
+		return t
 	}
-	return roleGuess{title: DefaultRole}
+	return DefaultRole
 }
 
 // nounPhraseTitle takes the first role noun in the text with up to three words before

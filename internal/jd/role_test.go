@@ -17,7 +17,7 @@ func TestExtractRole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			if got := extractRole(tt.text).title; got != tt.want {
+			if got := extractRole(tt.text); got != tt.want {
 				t.Fatalf("extractRole(%q) = %q, want %q", tt.text, got, tt.want)
 			}
 		})
