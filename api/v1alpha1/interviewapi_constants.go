@@ -35,7 +35,8 @@ const (
 const (
 	// ConditionAvailable is True when every declared replica is ready.
 	ConditionAvailable = "Available"
-	// ConditionProgressing is True while a canary is being rolled out.
+	// ConditionProgressing is True while a canary is being rolled out or the server
+	// pods are being replaced (a new image, pod template or replica count).
 	ConditionProgressing = "Progressing"
 	// ConditionDegraded is True when the instance cannot reach its declared state:
 	// a rollout paused by failures or inconclusive analyses, a held step, missing pods.
@@ -66,6 +67,19 @@ const (
 	ReasonRetried              = "Retried"
 	ReasonChildUpdated         = "ChildUpdated"
 	ReasonChildCreateFailed    = "ChildCreateFailed"
+	// ReasonChildDeleted: the operator removed an owned object it no longer needs.
+	ReasonChildDeleted = "ChildDeleted"
+	// ReasonChildNotOwned: an object with a child's name exists and is not controlled
+	// by the instance; the operator leaves it alone and reports it.
+	ReasonChildNotOwned = "ChildNotOwned"
+	// ReasonReconcileFailed: a reconcile phase failed; the message names it.
+	ReasonReconcileFailed = "ReconcileFailed"
+	// ReasonRollingUpdate: a Deployment is replacing its pods.
+	ReasonRollingUpdate = "RollingUpdate"
+	// ReasonReplicaFailure: a Deployment cannot create its pods (quota, admission).
+	ReasonReplicaFailure = "ReplicaFailure"
+	// ReasonInitialRevision: the first revision of an instance went straight to stable.
+	ReasonInitialRevision = "InitialRevision"
 )
 
 // Analysis and metric verdicts.

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+)
+
+// options are the operator's command line.
+type options struct {
+	metricsAddr             string
+	probeAddr               string
+	leaderElect             bool
+	leaderElectionNamespace string
+	namespaces              []string
+	logLevel                string
+	showVersion             bool
+	zap                     zap.Options
+}
+
+// logLevels maps --log-level to zap's levels; controller-runtime's V(1) logs are debug.
+var logLevels = map[string]zapcore.Level{
+	"debug": zapcore.DebugLevel,
+	"info":  zapcore.InfoLevel,
+	"error": zapcore.ErrorLevel,
+}
+
+// parseFlags reads the command line. --kubeconfig is controller-runtime's own flag,
+// read by ctrl.GetConfig; the zap flags (--zap-devel, --zap-encoder, ...) tune logging.
+func parseFlags(args []string, output io.Writer) (options, error) {
+	o := options{}
+	fs := flag.NewFlagSet("interviewapi-operator", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080",
+		`Address of the Prometheus /metrics endpoint; "0" turns it off.`)
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081",
+		`Address of the /healthz and /readyz endpoints; "0" turns them off.`)
+	fs.BoolVar(&o.leaderElect, "leader-elect", true,
+		"Elect a leader through a Lease so that only one replica reconciles at a time.")
+	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader-election Lease; default: the pod's namespace in a cluster, the kubeconfig context's namespace outside.")
+	fs.Func("namespace",
+		"Namespace whose InterviewAPIs are reconciled; repeat the flag or give a comma-separated list. Default: every namespace.",
+		func(v string) error {
+			for _, ns := range strings.Split(v, ",") {
+				ns = strings.TrimSpace(ns)
+				if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+					return fmt.Errorf("%q is not a namespace name: %s", ns, strings.Join(errs, "; "))
+				}
+				if !slices.Contains(o.namespaces, ns) {
+					o.namespaces = append(o.namespaces, ns)
+				}
+			}
+			return nil
+		})
+	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info or error (--zap-log-level, when given, wins).")
+	fs.BoolVar(&o.showVersion, "version", false, "Print the version and exit.")
+	config.RegisterFlags(fs)
+	o.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	level, ok := logLevels[o.logLevel]
+	if !ok {
+		return o, fmt.Errorf("--log-level %q: want debug, info or error", o.logLevel)
+	}
+	if o.zap.Level == nil {
+		o.zap.Level = level
+	}
+	return o, nil
+}

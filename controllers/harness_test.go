@@ -1,0 +1,253 @@
+package controllers_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/interviewapi/operator/controllers"
+	"github.com/interviewapi/operator/internal/opmetrics"
+	"github.com/interviewapi/operator/test/envtest"
+)
+
+// operatorServiceAccount is the identity config/default gives the operator
+// (namespace and name prefix applied to config/rbac/service_account.yaml).
+const operatorServiceAccount = "system:serviceaccount:interviewapi-system:interviewapi-controller-manager"
+
+// waitTimeout bounds every wait for the operator to react; it reacts in well under a
+// second, the margin is for a loaded machine.
+const waitTimeout = 30 * time.Second
+
+// operator is the reconciler running in a manager against the test API server as the
+// operator's service account, so that the RBAC of config/ is what authorises it, with
+// every write request it sends counted.
+type operator struct {
+	reconciler *controllers.InterviewAPIReconciler
+	// client is the operator's own client (cached reads, impersonated writes).
+	client client.Client
+	writes *writeCounter
+}
+
+// startOperator runs the manager until the test ends. The RBAC of config/default must
+// already be applied.
+func startOperator(t *testing.T, e *envtest.Env) *operator {
+	t.Helper()
+	writes := &writeCounter{}
+	logs := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("operator log:\n%s", logs.String())
+		}
+	})
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorServiceAccount}
+	cfg.Wrap(writes.wrap)
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 e.Scheme,
+		Logger:                 zap.New(zap.WriteTo(logs)),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		// Lease renewals would be writes of their own; election is covered by the
+		// operator command's test.
+		LeaderElection: false,
+		Cache:          controllers.CacheOptions(nil),
+		Controller:     config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatalf("create the manager: %v", err)
+	}
+	m := opmetrics.New("test")
+	if err := m.Register(prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	r := &controllers.InterviewAPIReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder(controllers.FieldOwner),
+		Metrics:   m,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		t.Fatalf("set up the controller: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("manager: %v", err)
+			}
+		case <-time.After(waitTimeout):
+			t.Error("the manager did not stop")
+		}
+	})
+	syncCtx, syncCancel := context.WithTimeout(ctx, waitTimeout)
+	defer syncCancel()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		t.Fatal("the manager's cache did not sync")
+	}
+	return &operator{reconciler: r, client: mgr.GetClient(), writes: writes}
+}
+
+// impersonatedClient is an uncached client acting as the operator's service account.
+func impersonatedClient(t *testing.T, e *envtest.Env) client.Client {
+	t.Helper()
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorServiceAccount}
+	c, err := client.New(cfg, client.Options{Scheme: e.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// syncBuffer keeps the manager's log, shown when a test fails: the manager's
+// goroutines may log after a test ends, when t.Log is no longer allowed.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// writeCounter records every request that is not a read (GET covers watches too).
+type writeCounter struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			w.mu.Lock()
+			w.requests = append(w.requests, req.Method+" "+req.URL.Path)
+			w.mu.Unlock()
+		}
+		return rt.RoundTrip(req)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// count is the number of writes so far.
+func (w *writeCounter) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.requests)
+}
+
+// since lists the writes after the first n.
+func (w *writeCounter) since(n int) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.requests[n:]...)
+}
+
+// waitQuiet waits until the operator has sent no write for a while, so that late
+// work of earlier steps (Events are sent asynchronously) is not counted later.
+func (w *writeCounter) waitQuiet(t *testing.T, quiet time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	last := w.count()
+	for time.Now().Before(deadline) {
+		time.Sleep(quiet)
+		n := w.count()
+		if n == last {
+			return
+		}
+		last = n
+	}
+	t.Fatalf("the operator kept writing for %s: %v", waitTimeout, w.since(max(0, last-10)))
+}
+
+// eventually polls check until it returns nil, failing the test with the last error
+// after waitTimeout.
+func eventually(t *testing.T, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	var err error
+	for {
+		if err = check(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %v", what, waitTimeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kubeconfigFile writes a kubeconfig for the test API server, for kubectl.
+func kubeconfigFile(t *testing.T, cfg *rest.Config) string {
+	t.Helper()
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{
+		ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken,
+	}
+	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
+	kc.CurrentContext = "envtest"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// kubectl runs the kubectl built by `make tools` and returns its standard output.
+func kubectl(t *testing.T, kubeconfig string, args ...string) string {
+	t.Helper()
+	bin := filepath.Join(envtest.Assets(), "kubectl")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("kubectl not found in %s: run `make tools`", envtest.Assets())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	cmd.Dir = envtest.RepoRoot()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			err = fmt.Errorf("%w: %s", err, stderr.String())
+		}
+		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+	}
+	return stdout.String()
+}
