@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"slices"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+)
+
+func TestParseFlags(t *testing.T) {
+	cases := []struct {
+		name           string
+		args           []string
+		wantNamespaces []string
+		wantLevel      zapcore.Level
+		wantElect      bool
+		wantMetrics    string
+	}{
+		{"defaults", nil, nil, zapcore.InfoLevel, true, ":8080"},
+		{"repeated namespaces", []string{"--namespace=a", "--namespace", "b"}, []string{"a", "b"}, zapcore.InfoLevel, true, ":8080"},
+		{"comma list, duplicates dropped", []string{"--namespace=a, b,a", "--namespace=c"}, []string{"a", "b", "c"}, zapcore.InfoLevel, true, ":8080"},
+		{"debug logs", []string{"--log-level=debug"}, nil, zapcore.DebugLevel, true, ":8080"},
+		{"zap's own level wins", []string{"--log-level=debug", "--zap-log-level=error"}, nil, zapcore.ErrorLevel, true, ":8080"},
+		{"no election, metrics off", []string{"--leader-elect=false", "--metrics-bind-address=0"}, nil, zapcore.InfoLevel, false, "0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseFlags(tc.args, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(o.namespaces, tc.wantNamespaces) {
+				t.Errorf("namespaces %q, want %q", o.namespaces, tc.wantNamespaces)
+			}
+			level, ok := o.zap.Level.(zapcore.Level)
+			if !ok {
+				if l, isAtomic := o.zap.Level.(interface{ Level() zapcore.Level }); isAtomic {
+					level, ok = l.Level(), true
+				}
+			}
+			if !ok || level != tc.wantLevel {
+				t.Errorf("log level %v, want %v", o.zap.Level, tc.wantLevel)
+			}
+			if o.leaderElect != tc.wantElect || o.metricsAddr != tc.wantMetrics {
+				t.Errorf("leader election %v metrics %q", o.leaderElect, o.metricsAddr)
+			}
+		})
+	}
+}
+
+func TestParseFlagsRejects(t *testing.T) {
+	cases := map[string][]string{
+		"unknown log level":       {"--log-level=verbose"},
+		"namespace not a name":    {"--namespace=Prod_1"},
+		"empty namespace in list": {"--namespace=a,,b"},
+		"unknown flag":            {"--watch-everything"},
+		"stray argument":          {"serve"},
+	}
+	for name, args := range cases {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%s: %v accepted", name, args)
+		}
+	}
+	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: want flag.ErrHelp, got %v", err)
+	}
+}
