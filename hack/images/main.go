@@ -58,15 +58,15 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("-platform %q: want OS/ARCH such as linux/amd64", *platform)
 	}
 	b := imagebuild.Build{
-		RepoRoot:       ".",
-		Registry:       *registry,
-		Version:        firstNonEmpty(*version, gitOutput("describe", "--tags", "--always", "--dirty"), "dev"),
-		Revision:       firstNonEmpty(*revision, gitOutput("rev-parse", "HEAD"), "unknown"),
-		Source:         *source,
-		OS:             osName,
-		Arch:           arch,
-		CABundle:       *caBundle,
-		VersionPackage: imagebuild.VersionPackage,
+		RepoRoot:   ".",
+		Registry:   *registry,
+		Version:    firstNonEmpty(*version, gitOutput("describe", "--tags", "--always", "--dirty"), "dev"),
+		Revision:   firstNonEmpty(*revision, gitOutput("rev-parse", "HEAD"), "unknown"),
+		Source:     *source,
+		OS:         osName,
+		Arch:       arch,
+		CABundle:   *caBundle,
+		VersionVar: imagebuild.VersionVar,
 	}
 	if b.Created, err = creationTime(*created); err != nil {
 		return err

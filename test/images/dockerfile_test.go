@@ -96,7 +96,7 @@ func TestDockerfiles(t *testing.T) {
 				t.Errorf("ENTRYPOINT %q, want %s (the same as make images)", ep, wantEntrypoint)
 			}
 			build := strings.Join(d.all("RUN"), "\n")
-			for _, want := range []string{"CGO_ENABLED=0", "-trimpath", imagebuild.VersionPackage + ".Version=", "./cmd/" + img.Name} {
+			for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-X " + imagebuild.VersionVar + "=", "./cmd/" + img.Name} {
 				if !strings.Contains(build, want) {
 					t.Errorf("no RUN instruction contains %q", want)
 				}

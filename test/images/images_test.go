@@ -35,16 +35,16 @@ func TestImages(t *testing.T) {
 	root := envtest.RepoRoot()
 	revision := gitRevision(t, root)
 	b := imagebuild.Build{
-		RepoRoot:       root,
-		Registry:       "registry.test/interviewapi",
-		Version:        testVersion,
-		Revision:       revision,
-		Source:         "https://github.com/interviewapi/operator",
-		Created:        time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		OS:             "linux",
-		Arch:           runtime.GOARCH,
-		CABundle:       "/etc/ssl/certs/ca-certificates.crt",
-		VersionPackage: imagebuild.VersionPackage,
+		RepoRoot:   root,
+		Registry:   "registry.test/interviewapi",
+		Version:    testVersion,
+		Revision:   revision,
+		Source:     "https://github.com/interviewapi/operator",
+		Created:    time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		OS:         "linux",
+		Arch:       runtime.GOARCH,
+		CABundle:   "/etc/ssl/certs/ca-certificates.crt",
+		VersionVar: imagebuild.VersionVar,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -246,8 +246,8 @@ func checkBinary(t *testing.T, img imagebuild.Image, fsys map[string]fileInfo, r
 	}
 	line := strings.TrimSpace(string(out))
 	if !strings.Contains(line, testVersion) && !strings.Contains(line, revision[:12]) {
-		t.Errorf("%s --version printed %q: want the stamped version %q (-X %s.Version) or the commit %s",
-			img.Name, line, testVersion, imagebuild.VersionPackage, revision[:12])
+		t.Errorf("%s --version printed %q: want the stamped version %q (-X %s) or the commit %s",
+			img.Name, line, testVersion, imagebuild.VersionVar, revision[:12])
 	}
 }
 

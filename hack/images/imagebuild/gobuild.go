@@ -16,10 +16,8 @@ import (
 func (b Build) CompileBinary(ctx context.Context, img Image, dir string) (string, error) {
 	out := filepath.Join(dir, img.Name)
 	ldflags := []string{"-s", "-w"}
-	if b.VersionPackage != "" {
-		ldflags = append(ldflags,
-			"-X", b.VersionPackage+".Version="+b.Version,
-			"-X", b.VersionPackage+".Revision="+b.Revision)
+	if b.VersionVar != "" {
+		ldflags = append(ldflags, "-X", b.VersionVar+"="+b.Version)
 	}
 	args := []string{"build", "-trimpath", "-buildvcs=" + b.buildVCS(), "-ldflags", strings.Join(ldflags, " "), "-o", out, img.Package}
 	cmd := exec.CommandContext(ctx, "go", args...)

@@ -63,9 +63,9 @@ type Build struct {
 	Arch    string
 	// CABundle is the PEM file installed as /etc/ssl/certs/ca-certificates.crt.
 	CABundle string
-	// VersionPackage is the Go package whose Version and Revision string variables are
-	// set with -ldflags -X (ignored by the linker when the package is not linked in).
-	VersionPackage string
+	// VersionVar is the string variable the binaries print for --version, set with
+	// -ldflags -X (the linker ignores it in a binary that has no such variable).
+	VersionVar string
 }
 
 // Reference is the image's name and tag, e.g. ghcr.io/interviewapi/interviewapi-server:v0.1.0.
@@ -77,6 +77,6 @@ func (b Build) Reference(img Image) (name.Tag, error) {
 	return tag, nil
 }
 
-// VersionPackage is where the binaries keep their version: `--version` prints
-// Version and Revision, which the image build stamps with -ldflags -X.
-const VersionPackage = "github.com/interviewapi/operator/internal/version"
+// VersionVar is where the project's commands keep the version `--version` prints:
+// `var version = "dev"` in package main, stamped with -ldflags "-X main.version=…".
+const VersionVar = "main.version"

@@ -1,0 +1,188 @@
+// Package chart tests the Helm charts, the dashboards and the alert rules: lint, render,
+// schema, server-side dry run on a real API server, Pod Security, and PromQL checked
+// against the metrics the server and the operator really export.
+package chart
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/interviewapi/operator/test/envtest"
+)
+
+// kubeVersion is what `helm template` renders for: the version of the API server that
+// `make tools` builds (a helm built from source would otherwise assume v1.20).
+const kubeVersion = "v1.37.2"
+
+const (
+	operatorChart = "charts/interviewapi-operator"
+	instanceChart = "charts/interviewapi"
+)
+
+// repoPath is a repository path made absolute.
+func repoPath(rel string) string { return filepath.Join(envtest.RepoRoot(), filepath.FromSlash(rel)) }
+
+func helmBinary(t *testing.T) string {
+	t.Helper()
+	bin := repoPath("bin/helm")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s not found: run `make tools` (it builds helm from the Go module proxy)", bin)
+	}
+	return bin
+}
+
+// helm runs bin/helm from the repository root and returns stdout, stderr and its error.
+func helm(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, helmBinary(t), args...)
+	cmd.Dir = envtest.RepoRoot()
+	// A private helm home: no user repositories, plugins or caches leak into the test.
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home, "KUBECONFIG="+filepath.Join(home, "none"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+// renderCase is one way of rendering a chart.
+type renderCase struct {
+	name      string
+	chart     string
+	namespace string
+	values    []string // values files, relative to the repository
+	// namespaces the rendered objects live in, besides the release's.
+	extraNamespaces []string
+}
+
+func renderCases() []renderCase {
+	return []renderCase{
+		{name: "operator defaults", chart: operatorChart, namespace: "interviewapi-system"},
+		{name: "operator every option on", chart: operatorChart, namespace: "interviewapi-system",
+			values: []string{"test/chart/testdata/all-on.yaml"}, extraNamespaces: []string{"team-a", "team-b", "monitoring"}},
+		{name: "instance defaults", chart: instanceChart, namespace: "team-a"},
+		{name: "instance every field", chart: instanceChart, namespace: "team-a",
+			values: []string{"test/chart/testdata/instance-full.yaml"}},
+	}
+}
+
+func (c renderCase) valuesArgs() []string {
+	var args []string
+	for _, v := range c.values {
+		args = append(args, "-f", v)
+	}
+	return args
+}
+
+// render runs `helm template` and returns the manifests.
+func (c renderCase) render(t *testing.T) string {
+	t.Helper()
+	args := append([]string{"template", "release", c.chart, "--namespace", c.namespace, "--kube-version", kubeVersion}, c.valuesArgs()...)
+	out, stderr, err := helm(t, args...)
+	if err != nil {
+		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return out
+}
+
+func TestHelmLintStrict(t *testing.T) {
+	for _, c := range renderCases() {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"lint", "--strict", c.chart, "--namespace", c.namespace, "--kube-version", kubeVersion}, c.valuesArgs()...)
+			out, stderr, err := helm(t, args...)
+			if err != nil {
+				t.Fatalf("helm %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+			}
+			if !strings.Contains(out, "1 chart(s) linted, 0 chart(s) failed") {
+				t.Errorf("helm lint output does not report success:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestHelmTemplateRenders(t *testing.T) {
+	for _, c := range renderCases() {
+		t.Run(c.name, func(t *testing.T) {
+			objs := decodeManifests(t, c.render(t))
+			if len(objs) == 0 {
+				t.Fatal("rendered no objects")
+			}
+			for _, o := range objs {
+				if o.GetName() == "" || o.GetKind() == "" || o.GetAPIVersion() == "" {
+					t.Errorf("rendered object without apiVersion, kind or name: %v", o.Object)
+				}
+			}
+		})
+	}
+}
+
+// TestValuesSchemaRejectsMistakes: a typo must fail the install, not be ignored.
+func TestValuesSchemaRejectsMistakes(t *testing.T) {
+	cases := []struct {
+		chart, values, want string
+	}{
+		{operatorChart, "test/chart/testdata/typo-key.yaml", "additional properties 'enable' not allowed"},
+		{operatorChart, "test/chart/testdata/wrong-type.yaml", "at '/replicas'"},
+		{operatorChart, "test/chart/testdata/typo-nested-kubernetes.yaml", "additional properties 'efect' not allowed"},
+		{instanceChart, "test/chart/testdata/instance-typo.yaml", "additional properties 'maxOverflw' not allowed"},
+		{instanceChart, "test/chart/testdata/instance-out-of-range.yaml", "at '/spec/database/pool/size'"},
+	}
+	for _, c := range cases {
+		t.Run(filepath.Base(c.values), func(t *testing.T) {
+			for _, verb := range []string{"template", "lint"} {
+				args := []string{verb, c.chart, "-f", c.values, "--kube-version", kubeVersion}
+				if verb == "template" {
+					args = append([]string{verb, "release"}, args[1:]...)
+				}
+				out, stderr, err := helm(t, args...)
+				if err == nil {
+					t.Errorf("helm %s accepted %s", verb, c.values)
+					continue
+				}
+				if !strings.Contains(out+stderr, c.want) {
+					t.Errorf("helm %s rejected %s without naming the mistake (want %q):\n%s%s", verb, c.values, c.want, out, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestChartsShareAppVersion(t *testing.T) {
+	type chartMeta struct{ AppVersion, Version string }
+	read := func(chart string) chartMeta {
+		data, err := os.ReadFile(repoPath(chart + "/Chart.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m chartMeta
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "appVersion:"); ok {
+				m.AppVersion = strings.Trim(strings.TrimSpace(v), `"`)
+			}
+			if v, ok := strings.CutPrefix(line, "version:"); ok {
+				m.Version = strings.TrimSpace(v)
+			}
+		}
+		return m
+	}
+	op, inst := read(operatorChart), read(instanceChart)
+	if op.AppVersion == "" || op.AppVersion != inst.AppVersion {
+		t.Errorf("appVersion: operator chart %q, instance chart %q: release them together", op.AppVersion, inst.AppVersion)
+	}
+	values, err := os.ReadFile(repoPath(instanceChart + "/values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("interviewapi-server:%s\n", inst.AppVersion); !strings.Contains(string(values), want) {
+		t.Errorf("the instance chart's default image is not interviewapi-server:%s (its appVersion)", inst.AppVersion)
+	}
+}
