@@ -1,6 +1,10 @@
 package jd
 
-import "sort"
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
 
 // SkillMatch is a skill found in a job description.
 type SkillMatch struct {
@@ -16,14 +20,23 @@ type Result struct {
 	Skills    []SkillMatch // by mentions, descending, then by first occurrence
 }
 
+// Bounds on the part of a description searched for the role and the level. Titles and
+// level statements sit at the top of a description and in its requirements, within
+// the first few kilobytes; skills are matched in the whole text. The bounds keep the
+// cost of a maximum-size description (the API allows 50,000 characters) low.
+const (
+	roleScanBytes  = 4 << 10
+	levelScanBytes = 16 << 10
+)
+
 // Parse extracts the role, seniority and skills of a job description. It never fails:
 // a text with nothing recognisable gives the default role, "mid" and no skills. A nil
 // taxonomy finds no skills.
 func Parse(text string, tax *Taxonomy) Result {
-	role := extractRole(text)
+	role := extractRole(prefix(text, roleScanBytes))
 	return Result{
 		Role:      role,
-		Seniority: extractSeniority(text, role),
+		Seniority: extractSeniority(prefix(text, levelScanBytes), role),
 		Skills:    matchSkills(tokenize(text), tax),
 	}
 }
@@ -58,20 +71,20 @@ func matchSkills(toks []token, tax *Taxonomy) []SkillMatch {
 		}
 		i += n
 	}
-	// Confirm lower-case ambiguous spans next to a confirmed one; repeat so that a
-	// run like "python, go, rust" confirms from its anchored end inwards.
-	for changed := true; changed; {
-		changed = false
-		for si := range spans {
-			s := &spans[si]
-			if s.confirmed {
-				continue
-			}
-			if neighbourConfirmed(toks, spans, owner, s.start-1, -1) || neighbourConfirmed(toks, spans, owner, s.end, +1) {
-				s.confirmed = true
-				changed = true
-			}
+	// Confirm lower-case ambiguous spans next to a confirmed one. A run of adjacent
+	// spans is confirmed from any confirmed member outwards: one pass forwards carries
+	// confirmation to the right, one pass backwards to the left.
+	confirm := func(si int) {
+		s := &spans[si]
+		if !s.confirmed && (neighbourConfirmed(toks, spans, owner, s.start-1, -1) || neighbourConfirmed(toks, spans, owner, s.end, +1)) {
+			s.confirmed = true
 		}
+	}
+	for si := range spans {
+		confirm(si)
+	}
+	for si := len(spans) - 1; si >= 0; si-- {
+		confirm(si)
 	}
 
 	type acc struct {
@@ -137,4 +150,20 @@ func isConnector(w string) bool {
 		return true
 	}
 	return false
+}
+
+// prefix cuts text to at most n bytes, at a line break when there is one in the last
+// quarter so that a sentence is not cut in the middle, and never inside a UTF-8
+// sequence.
+func prefix(text string, n int) string {
+	if len(text) <= n {
+		return text
+	}
+	if nl := strings.LastIndexByte(text[:n], '\n'); nl >= n*3/4 {
+		return text[:nl]
+	}
+	for n > 0 && !utf8.RuneStart(text[n]) {
+		n--
+	}
+	return text[:n]
 }

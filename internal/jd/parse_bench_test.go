@@ -16,3 +16,14 @@ func BenchmarkParse(b *testing.B) {
 		Parse(text, tax)
 	}
 }
+
+// BenchmarkParseAmbiguousRun is the worst case of list confirmation: a long run of
+// lower-case ambiguous aliases anchored only at its end.
+func BenchmarkParseAmbiguousRun(b *testing.B) {
+	text := strings.Repeat("go rust ", 6000) + "Python"
+	tax := testTaxonomy()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Parse(text, tax)
+	}
+}

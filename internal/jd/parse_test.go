@@ -187,3 +187,41 @@ func TestParseIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestParseConfirmsAmbiguousRunsFromEitherEnd(t *testing.T) {
+	tests := []struct{ text, wantFirst string }{
+		{"python, go, rust", "python"},
+		{"go, rust, python", "go"},
+		{"we go, rust and python", "go"},
+		{"go. rust python", "rust"}, // the full stop ends the run before "go"
+	}
+	for _, tt := range tests {
+		got := Parse(tt.text, testTaxonomy())
+		ids := []string{}
+		for _, s := range got.Skills {
+			ids = append(ids, s.ID)
+		}
+		if len(ids) == 0 || ids[0] != tt.wantFirst {
+			t.Errorf("Parse(%q) skills = %v, want %q first", tt.text, ids, tt.wantFirst)
+		}
+	}
+}
+
+func TestPrefix(t *testing.T) {
+	tests := []struct {
+		text string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"line one\nline two", 10, "line one"},
+		{"line one\nline two", 12, "line one\nlin"}, // no break in the last quarter
+		{"ééé", 3, "é"},                             // never splits a two-byte rune
+		{"abcdefgh", 4, "abcd"},
+	}
+	for _, tt := range tests {
+		if got := prefix(tt.text, tt.n); got != tt.want {
+			t.Errorf("prefix(%q, %d) = %q, want %q", tt.text, tt.n, got, tt.want)
+		}
+	}
+}

@@ -16,16 +16,27 @@ const (
 // Seniorities lists the levels from least to most senior.
 func Seniorities() []string { return []string{Junior, Mid, Senior, Lead} }
 
+// Words for the junior and mid levels, the same in titles and bodies.
+const (
+	juniorPattern = `junior|jr\.?|intern|internship|graduate|grad|entry[\s-]level|trainee|apprentice|new\s+grad|working\s+student|early[\s-]career`
+	midPattern    = `mid[\s-]?level|mid[\s-]senior|intermediate|medior`
+)
+
 var (
 	// Title words: a title states the level, so broad words count there.
 	leadWords   = regexp.MustCompile(`(?i)\b(?:lead|leading\s+a\s+team|principal|staff|head\s+of|director|vp|vice\s+president|chief|cto|engineering\s+manager|manager|architect)\b`)
 	seniorWords = regexp.MustCompile(`(?i)\b(?:senior|sr\.?|snr|expert|seasoned|experienced)\b`)
-	juniorWords = regexp.MustCompile(`(?i)\b(?:junior|jr\.?|intern|internship|graduate|grad|entry[\s-]level|trainee|apprentice|new\s+grad|working\s+student|early[\s-]career)\b`)
-	midWords    = regexp.MustCompile(`(?i)\b(?:mid[\s-]?level|mid[\s-]senior|intermediate|medior)\b`)
+	juniorWords = regexp.MustCompile(`(?i)\b(?:` + juniorPattern + `)\b`)
+	midWords    = regexp.MustCompile(`(?i)\b(?:` + midPattern + `)\b`)
 
-	// Body words: only phrases that describe the hire (see bodyLevels).
-	leadBodyWords   = regexp.MustCompile(`(?i)\b(?:tech(?:nical)?\s+lead|team\s+lead|lead\s+(?:engineer|developer)|principal|staff\s+(?:engineer|developer|scientist)|head\s+of)\b`)
-	seniorBodyWords = regexp.MustCompile(`(?i)\b(?:senior|sr\.?|snr)\b`)
+	// bodyLevel finds level phrases in a description's body, one group per level
+	// (junior, lead, senior, mid). It is narrower than the title words: "you will
+	// lead …" or "report to the engineering manager" say nothing about the level.
+	bodyLevel = regexp.MustCompile(`(?i)\b(?:` +
+		`(` + juniorPattern + `)|` +
+		`(tech(?:nical)?\s+lead|team\s+lead|lead\s+(?:engineer|developer)|principal|staff\s+(?:engineer|developer|scientist)|head\s+of)|` +
+		`(senior|sr\.?|snr)|` +
+		`(` + midPattern + `))\b`)
 	// others marks a level word that describes colleagues, not the hire ("mentor
 	// junior engineers", "work alongside senior developers").
 	others = regexp.MustCompile(`(?i)\b(?:mentor|mentoring|coach|coaching|guide|guiding|support|supporting|alongside|with|from|by|to|of)\s+(?:our\s+|other\s+|the\s+|more\s+)?$`)
@@ -51,40 +62,34 @@ func extractSeniority(text, title string) string {
 	return Mid
 }
 
-type levelPattern struct {
-	level string
-	re    *regexp.Regexp
-}
-
-// bodyLevels lists the phrases that describe the hire in a job description's body.
-// "You will lead …" or "report to the engineering manager" say nothing about the level
-// of the role, so the body's patterns are narrower than a title's.
-func bodyLevels() []levelPattern {
-	return []levelPattern{
-		{Junior, juniorWords},
-		{Lead, leadBodyWords},
-		{Senior, seniorBodyWords},
-		{Mid, midWords},
-	}
-}
-
 // levelFromBody counts level phrases that describe the hire and returns the most
-// frequent; ties go to the order of bodyLevels.
+// frequent; ties go to the more specific level (junior, lead, senior, mid). One
+// combined expression scans the text once: the body can be long.
 func levelFromBody(text string) (string, bool) {
-	best, bestN := "", 0
-	for _, l := range bodyLevels() {
-		n := 0
-		for _, loc := range l.re.FindAllStringIndex(text, -1) {
-			before := text[max(0, loc[0]-30):loc[0]]
-			if !others.MatchString(before) {
-				n++
+	levels := []string{Junior, Lead, Senior, Mid} // in the order of bodyLevel's groups
+	counts := make([]int, len(levels))
+	for _, m := range bodyLevel.FindAllStringSubmatchIndex(text, -1) {
+		before := text[max(0, m[0]-30):m[0]]
+		if others.MatchString(before) {
+			continue
+		}
+		for g := range levels {
+			if m[2+2*g] >= 0 {
+				counts[g]++
+				break
 			}
 		}
-		if n > bestN {
-			best, bestN = l.level, n
+	}
+	best := -1
+	for g, n := range counts {
+		if n > 0 && (best < 0 || n > counts[best]) {
+			best = g
 		}
 	}
-	return best, bestN > 0
+	if best < 0 {
+		return "", false
+	}
+	return levels[best], true
 }
 
 // levelFromWords reads a title. It checks the most specific words first: "Junior" in a text that
