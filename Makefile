@@ -55,13 +55,17 @@ fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test
 	  pkg=./$$(dirname "$${f#./}"); \
 	  for fn in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' "$$f" | cut -d' ' -f2); do \
 	    echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
-	    $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+	    $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s "$$pkg" || exit 1; \
 	  done; \
 	done
 
 .PHONY: test-e2e
 test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load).
 	$(GO) test -count=1 -timeout 30m -tags e2e -v ./test/e2e/...
+
+.PHONY: seed
+seed: ## Regenerate the question-bank seed migration from hack/genseed (commit both).
+	$(GO) run ./hack/genseed
 
 ##@ Build
 
