@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// maxBodyBytes bounds a request body.
+const maxBodyBytes = 1 << 20
+
+// decodeJSON reads one JSON object from r into dst: unknown fields, trailing data and
+// type mismatches are malformed requests (400), a body over 1 MiB is 413.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	if r.ContentLength > maxBodyBytes {
+		return tooLarge()
+	}
+	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	defer body.Close()
+	return decodeBody(body, dst)
+}
+
+// decodeBody is decodeJSON's work on a body already bounded by the caller.
+func decodeBody(body io.Reader, dst any) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return describeDecodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return tooLarge()
+		}
+		return badRequest("malformed_json", "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+func describeDecodeError(err error) error {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return tooLarge()
+	case errors.Is(err, io.EOF):
+		return badRequest("malformed_json", "the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("malformed_json", "the JSON body ends too early")
+	case errors.As(err, &syntaxErr):
+		return badRequest("malformed_json", fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr))
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return badRequest("malformed_json", fmt.Sprintf("the body must be a JSON object, not %s", typeErr.Value))
+		}
+		return badRequest("invalid_type", fmt.Sprintf("field %q must be %s, not %s", typeErr.Field, kindOf(typeErr.Type.Kind().String()), typeErr.Value))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no error type for this; its message is stable and quoted.
+		return badRequest("unknown_field", "unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return badRequest("malformed_json", "malformed JSON: "+err.Error())
+}
+
+func kindOf(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "int", "int64", "int32":
+		return "an integer"
+	case "bool":
+		return "a boolean"
+	}
+	return "a " + goKind
+}
+
+func badRequest(code, message string) error {
+	return &requestError{status: http.StatusBadRequest, code: code, message: message}
+}
+
+func tooLarge() error {
+	return &requestError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
+		message: fmt.Sprintf("the request body exceeds %d bytes", maxBodyBytes)}
+}

@@ -1,0 +1,105 @@
+// Package service is the interview API's business layer: it validates requests, parses
+// job descriptions, picks questions from the bank, asks the generator for the rest,
+// scores answers, and stores sessions through the mode-agnostic store.Store. It knows
+// nothing of HTTP.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/interviewapi/operator/internal/generator"
+	"github.com/interviewapi/operator/internal/jd"
+	"github.com/interviewapi/operator/internal/poolstats"
+	"github.com/interviewapi/operator/internal/store"
+)
+
+// QuestionGenerator writes the questions the bank lacks and says which generator
+// answered; generator.Fallback is one.
+type QuestionGenerator interface {
+	GenerateWithOutcome(ctx context.Context, r generator.Request) (generator.Outcome, error)
+}
+
+// Prober tells whether the database answers, without using the engine's pool.
+type Prober interface {
+	Ping(ctx context.Context) error
+}
+
+// GeneratorInfo describes the configured generators for GET /api/v1/services.
+type GeneratorInfo struct {
+	External string        // name of the external generator ("" when none is configured)
+	Builtin  string        // name of the built-in one, the fallback
+	Latency  time.Duration // GENERATOR_LATENCY of the built-in one
+}
+
+// Deps are what a Service works with.
+type Deps struct {
+	Store         store.Store
+	Generator     QuestionGenerator
+	GeneratorInfo GeneratorInfo
+	Prober        Prober
+	Pool          *poolstats.Recorder
+	Log           *slog.Logger
+}
+
+// Service is the business layer. Create it with New; it is safe for concurrent use.
+type Service struct {
+	store         store.Store
+	generator     QuestionGenerator
+	generatorInfo GeneratorInfo
+	prober        Prober
+	pool          *poolstats.Recorder
+	log           *slog.Logger
+
+	// The taxonomy is the bank's alias table, which only migrations change: it is
+	// loaded on first use and kept. taxonomyLoad serialises the first loads, so that a
+	// burst of requests at start loads it once.
+	taxonomy     atomic.Pointer[jd.Taxonomy]
+	taxonomyLoad chan struct{}
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	return &Service{
+		store: d.Store, generator: d.Generator, generatorInfo: d.GeneratorInfo,
+		prober: d.Prober, pool: d.Pool, log: d.Log,
+		taxonomyLoad: make(chan struct{}, 1),
+	}
+}
+
+// LoadTaxonomy loads the skills taxonomy if it is not loaded yet. Requests load it on
+// demand; calling it once the schema is migrated saves the first request the wait.
+func (s *Service) LoadTaxonomy(ctx context.Context) error {
+	_, err := s.skillsTaxonomy(ctx)
+	return err
+}
+
+func (s *Service) skillsTaxonomy(ctx context.Context) (*jd.Taxonomy, error) {
+	if t := s.taxonomy.Load(); t != nil {
+		return t, nil
+	}
+	select {
+	case s.taxonomyLoad <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.taxonomyLoad }()
+	if t := s.taxonomy.Load(); t != nil {
+		return t, nil
+	}
+	aliases, err := s.store.SkillAliases(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load skills taxonomy: %w", err)
+	}
+	m := make(map[string]jd.SkillRef, len(aliases))
+	for _, a := range aliases {
+		m[a.Alias] = jd.SkillRef{ID: a.SkillID, Name: a.SkillName}
+	}
+	t := jd.NewTaxonomy(m)
+	s.taxonomy.Store(t)
+	s.log.Info("skills taxonomy loaded", "aliases", len(aliases))
+	return t, nil
+}
