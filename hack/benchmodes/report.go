@@ -122,7 +122,7 @@ func estimate(r results) string {
 	s := r.Setup
 	perPoint := s.Warmup + 2*s.Duration + 3*time.Second
 	total := time.Duration(len(r.Points))*perPoint + s.Duration + 30*time.Second
-	return fmt.Sprintf("%.0f minutes", total.Minutes())
+	return fmt.Sprintf("%.0f min", max(1, total.Minutes()))
 }
 
 func mustRender(s pgbenchScript) string {
