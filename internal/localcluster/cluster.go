@@ -1,0 +1,487 @@
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// Options configure a local cluster. The zero value works from inside the repository.
+type Options struct {
+	// Dir holds everything the cluster writes (see the package documentation). It is
+	// emptied of an earlier cluster's files at start. Default: .localcluster in the
+	// repository.
+	Dir string
+	// BinDir is where image binaries are looked up (relative paths in Images).
+	// Default: bin in the repository.
+	BinDir string
+	// KubernetesBinDir holds etcd, kube-apiserver and kube-controller-manager.
+	// Default: $KUBEBUILDER_ASSETS, else BinDir/k8s.
+	KubernetesBinDir string
+	// Images maps image repositories (full, or their last path element) to local
+	// binaries; entries are added to DefaultImages, replacing same keys.
+	Images map[string]string
+	// NoDatabase skips PostgreSQL and the interview-db Secret.
+	NoDatabase bool
+	// PostgresScript is hack/postgres.sh. Default: found in the repository.
+	PostgresScript string
+	// CRDPaths are CRD manifests (files or folders) installed before Start returns.
+	CRDPaths []string
+	// Log receives the cluster's own log besides DIR/logs/localcluster.log.
+	Log io.Writer
+	// NodeName names the one Node. Default: localcluster.
+	NodeName string
+	// StartTimeout bounds Start. Default: 2 minutes.
+	StartTimeout time.Duration
+}
+
+// StartupTimes tell how long start-up took, from the call to Start.
+type StartupTimes struct {
+	APIServerReady time.Duration // kube-apiserver answers /readyz
+	Ready          time.Duration // Start returned: controllers, node, proxy, database
+}
+
+// Cluster is a running local cluster.
+type Cluster struct {
+	// Dir is the cluster's directory (absolute).
+	Dir string
+	// Kubeconfig is the admin kubeconfig file (DIR/kubeconfig).
+	Kubeconfig string
+	// RESTConfig is the admin client configuration.
+	RESTConfig *rest.Config
+	// Clientset is an admin client.
+	Clientset kubernetes.Interface
+	// APIServerURL is the API server's address (https://127.0.0.1:PORT).
+	APIServerURL string
+	// DatabaseURL is the PostgreSQL URL held in default/interview-db ("" with NoDatabase).
+	DatabaseURL string
+	// NodeName is the one Node's name.
+	NodeName string
+	// Images is the image map in use: repository → binary path.
+	Images map[string]string
+	// Times measured during Start.
+	Times StartupTimes
+
+	layout    layout
+	log       *slog.Logger
+	logFile   *os.File
+	cp        *controlPlane
+	db        *database
+	agent     *agent
+	proxy     *serviceProxy
+	logs      *logServer
+	events    record.EventBroadcaster
+	stopNode  context.CancelFunc
+	informers informers.SharedInformerFactory
+	stopInf   chan struct{}
+
+	dbMu     sync.Mutex
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start brings a cluster up and returns when it is ready: API server, controllers,
+// node, service proxy, database and its Secret. ctx bounds start-up only; the cluster
+// runs until Stop. On error everything started so far is stopped.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	begin := time.Now()
+	if err := opts.fillDefaults(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+
+	c := &Cluster{Dir: opts.Dir, NodeName: opts.NodeName, Images: map[string]string{}, layout: layout{dir: opts.Dir}}
+	for repo, bin := range opts.Images {
+		if !filepath.IsAbs(bin) {
+			bin = filepath.Join(opts.BinDir, bin)
+		}
+		c.Images[repo] = bin
+	}
+	if !opts.NoDatabase {
+		c.db = &database{script: opts.PostgresScript, dir: c.layout.postgres()}
+		if err := c.db.stopLeftover(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.layout.reset(); err != nil {
+		return nil, err
+	}
+	if err := c.openLog(opts.Log); err != nil {
+		return nil, err
+	}
+	if err := c.start(ctx, opts, begin); err != nil {
+		c.log.Error("start failed", "err", err)
+		_ = c.Stop()
+		return nil, err
+	}
+	c.Times.Ready = time.Since(begin)
+	c.log.Info("cluster ready", "apiserver", c.APIServerURL, "kubeconfig", c.Kubeconfig,
+		"apiserverReady", c.Times.APIServerReady, "ready", c.Times.Ready)
+	return c, nil
+}
+
+func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) error {
+	// The database initialises while the control plane starts.
+	dbDone := make(chan error, 1)
+	if c.db != nil {
+		go func() {
+			url, err := c.db.start(ctx)
+			c.DatabaseURL = url
+			dbDone <- err
+		}()
+	} else {
+		dbDone <- nil
+	}
+
+	creds, err := newCredentials(c.layout.pki())
+	if err != nil {
+		return err
+	}
+	c.cp = &controlPlane{layout: c.layout, k8sBinDir: opts.KubernetesBinDir, creds: creds}
+	if err := c.cp.startEtcd(ctx); err != nil {
+		return err
+	}
+	if err := c.cp.startAPIServer(ctx); err != nil {
+		return err
+	}
+	c.Times.APIServerReady = time.Since(begin)
+	c.APIServerURL = c.cp.apiserverURL
+	c.log.Info("control plane up", "etcd", c.cp.etcdURL, "apiserver", c.APIServerURL, "after", c.Times.APIServerReady)
+
+	c.Kubeconfig = c.layout.kubeconfig()
+	if err := writeCertKubeconfig(c.Kubeconfig, c.APIServerURL, creds.ca.pem, "localcluster-admin", creds.admin); err != nil {
+		return err
+	}
+	kcmKubeconfig := filepath.Join(c.layout.pki(), "kube-controller-manager.kubeconfig")
+	if err := writeCertKubeconfig(kcmKubeconfig, c.APIServerURL, creds.ca.pem, "system:kube-controller-manager", creds.controllerManager); err != nil {
+		return err
+	}
+	if c.RESTConfig, err = restConfigFor(c.Kubeconfig); err != nil {
+		return err
+	}
+	c.RESTConfig.QPS, c.RESTConfig.Burst = 100, 200
+	clientset, err := kubernetes.NewForConfig(c.RESTConfig)
+	if err != nil {
+		return fmt.Errorf("admin client: %w", err)
+	}
+	c.Clientset = clientset
+
+	// The controller manager starts while the node comes up; its readiness is
+	// awaited below.
+	kcmReady := make(chan error, 1)
+	go func() { kcmReady <- c.cp.startControllerManager(ctx, kcmKubeconfig, clientset) }()
+
+	if err := c.startNode(ctx, creds, opts); err != nil {
+		return err
+	}
+	if len(opts.CRDPaths) > 0 {
+		if _, err := envtest.InstallCRDs(c.RESTConfig, envtest.CRDInstallOptions{
+			Paths: opts.CRDPaths, ErrorIfPathMissing: true, MaxTime: time.Minute,
+		}); err != nil {
+			return fmt.Errorf("install CRDs: %w", err)
+		}
+	}
+	if err := <-kcmReady; err != nil {
+		return err
+	}
+	if err := <-dbDone; err != nil {
+		return err
+	}
+	if c.db != nil {
+		if err := ensureDatabaseSecret(ctx, clientset, c.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	if err := c.writeEnvFile(); err != nil {
+		return err
+	}
+	return os.WriteFile(c.layout.readyFile(), []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644)
+}
+
+// startNode registers the Node and starts its agent, the kubelet API and the service
+// proxy.
+func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Options) error {
+	c.events = record.NewBroadcaster()
+	c.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.Clientset.CoreV1().Events("")})
+	recorder := c.events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: c.NodeName})
+
+	c.agent = &agent{
+		client:       c.Clientset,
+		nodeName:     c.NodeName,
+		hostIP:       "127.0.0.1",
+		apiserverURL: c.APIServerURL,
+		caPEM:        creds.ca.pem,
+		layout:       c.layout,
+		images:       imageResolver{binDir: opts.BinDir, images: opts.Images},
+		env:          envSource{client: c.Clientset, allocatable: nodeAllocatable()},
+		addrs:        defaultAddressPool(),
+		backoff:      backoffPolicy{initial: time.Second, max: 30 * time.Second, resetAfter: time.Minute},
+		prober:       newProber(),
+		recorder:     recorder,
+		log:          c.log,
+	}
+	logs, err := startLogServer(c.layout, creds, c.agent.podRunning, c.log)
+	if err != nil {
+		return err
+	}
+	c.logs = logs
+	n := &node{client: c.Clientset, name: c.NodeName, hostIP: "127.0.0.1", kubeletPort: logs.port, log: c.log}
+	if err := n.register(ctx); err != nil {
+		return err
+	}
+	nodeCtx, stopNode := context.WithCancel(context.Background())
+	c.stopNode = stopNode
+	go n.heartbeat(nodeCtx)
+
+	c.informers = informers.NewSharedInformerFactory(c.Clientset, 0)
+	pods := c.informers.Core().V1().Pods().Informer()
+	services := c.informers.Core().V1().Services().Informer()
+	if err := c.agent.watch(pods); err != nil {
+		return err
+	}
+	if c.proxy, err = newServiceProxy(pods, services, c.layout.servicesFile(), c.log); err != nil {
+		return err
+	}
+	c.stopInf = make(chan struct{})
+	c.informers.Start(c.stopInf)
+	for typ, synced := range c.informers.WaitForCacheSync(ctx.Done()) {
+		if !synced {
+			return fmt.Errorf("cache of %v did not sync", typ)
+		}
+	}
+	go c.agent.run()
+	go c.proxy.run()
+	c.proxy.notify()
+	return nil
+}
+
+// Stop stops everything the cluster started: pods first (SIGTERM, then SIGKILL after
+// at most 5s), then the proxy, the controllers, the API server, etcd and PostgreSQL.
+// It returns once every process has ended. Calling it again does nothing.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() {
+		var errs []error
+		_ = os.Remove(c.layout.readyFile())
+		if c.agent != nil && c.agent.queue != nil {
+			c.agent.stop()
+		}
+		if c.proxy != nil {
+			c.proxy.stop()
+		}
+		if c.stopNode != nil {
+			c.stopNode()
+		}
+		if c.logs != nil {
+			c.logs.stop()
+		}
+		if c.events != nil {
+			c.events.Shutdown()
+		}
+		if c.stopInf != nil {
+			close(c.stopInf)
+			c.informers.Shutdown()
+		}
+		if c.cp != nil {
+			c.cp.stop()
+		}
+		if c.db != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if err := c.db.stop(ctx); err != nil {
+				errs = append(errs, err)
+			}
+			cancel()
+		}
+		if c.log != nil {
+			c.log.Info("cluster stopped")
+		}
+		if c.logFile != nil {
+			c.logFile.Close()
+		}
+		c.stopErr = errors.Join(errs...)
+	})
+	return c.stopErr
+}
+
+// ServiceAddr is the local address (127.0.0.1:PORT) where the service proxy serves a
+// Service's port.
+func (c *Cluster) ServiceAddr(namespace, name string, port int32) (string, error) {
+	key := servicePortKey{namespace, name, port}.String()
+	if addr, ok := c.proxy.mapping()[key]; ok {
+		return addr, nil
+	}
+	return "", fmt.Errorf("service port %s is not proxied (no such Service, port or a non-TCP port)", key)
+}
+
+// WaitServiceAddr waits until a Service's port is proxied and returns its address.
+func (c *Cluster) WaitServiceAddr(ctx context.Context, namespace, name string, port int32) (string, error) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		addr, err := c.ServiceAddr(namespace, name, port)
+		if err == nil {
+			return addr, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w: %w", err, context.Cause(ctx))
+		case <-t.C:
+		}
+	}
+}
+
+// Services is the proxy's whole mapping: "namespace/name:port" → 127.0.0.1:PORT (the
+// content of DIR/services.json).
+func (c *Cluster) Services() map[string]string { return c.proxy.mapping() }
+
+// PodLogPath is the file where a container's output goes (all its runs, appended).
+func (c *Cluster) PodLogPath(namespace, pod, container string) string {
+	return filepath.Join(c.layout.podDir(namespace, pod), container+".log")
+}
+
+// StopDatabase stops PostgreSQL (for outage tests); StartDatabase brings it back.
+func (c *Cluster) StopDatabase(ctx context.Context) error {
+	if c.db == nil {
+		return errors.New("the cluster was started without a database")
+	}
+	c.dbMu.Lock()
+	defer c.dbMu.Unlock()
+	return c.db.stop(ctx)
+}
+
+// StartDatabase starts PostgreSQL again with its data, normally on the same port.
+// Should the port have been taken meanwhile, DatabaseURL and the Secret are updated
+// (pods read the Secret when they start).
+func (c *Cluster) StartDatabase(ctx context.Context) error {
+	if c.db == nil {
+		return errors.New("the cluster was started without a database")
+	}
+	c.dbMu.Lock()
+	defer c.dbMu.Unlock()
+	url, err := c.db.start(ctx)
+	if err != nil {
+		return err
+	}
+	if url != c.DatabaseURL {
+		c.DatabaseURL = url
+		return ensureDatabaseSecret(ctx, c.Clientset, url)
+	}
+	return nil
+}
+
+func (c *Cluster) openLog(extra io.Writer) error {
+	f, err := openLog(c.layout.logFile("localcluster"))
+	if err != nil {
+		return err
+	}
+	c.logFile = f
+	var w io.Writer = f
+	if extra != nil {
+		w = io.MultiWriter(f, extra)
+	}
+	c.log = slog.New(slog.NewTextHandler(w, nil))
+	return nil
+}
+
+// writeEnvFile writes shell exports for scripts: `. DIR/env`.
+func (c *Cluster) writeEnvFile() error {
+	lines := []string{
+		"export KUBECONFIG=" + shellQuote(c.Kubeconfig),
+		"export LOCALCLUSTER_DIR=" + shellQuote(c.Dir),
+	}
+	if c.DatabaseURL != "" {
+		lines = append(lines, "export LOCALCLUSTER_DATABASE_URL="+shellQuote(c.DatabaseURL))
+	}
+	return os.WriteFile(c.layout.envFile(), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func (o *Options) fillDefaults() error {
+	root, rootErr := repoRoot()
+	need := func(what string) error {
+		return fmt.Errorf("%s not set and the repository was not found from the working directory: %w", what, rootErr)
+	}
+	if o.Dir == "" {
+		if rootErr != nil {
+			return need("Options.Dir")
+		}
+		o.Dir = filepath.Join(root, ".localcluster")
+	}
+	if o.BinDir == "" {
+		if rootErr != nil {
+			return need("Options.BinDir")
+		}
+		o.BinDir = filepath.Join(root, "bin")
+	}
+	if o.KubernetesBinDir == "" {
+		o.KubernetesBinDir = os.Getenv("KUBEBUILDER_ASSETS")
+	}
+	if o.KubernetesBinDir == "" {
+		o.KubernetesBinDir = filepath.Join(o.BinDir, "k8s")
+	}
+	if o.PostgresScript == "" && !o.NoDatabase {
+		if rootErr != nil {
+			return need("Options.PostgresScript")
+		}
+		o.PostgresScript = filepath.Join(root, "hack", "postgres.sh")
+	}
+	images := DefaultImages()
+	for k, v := range o.Images {
+		images[k] = v
+	}
+	o.Images = images
+	if o.NodeName == "" {
+		o.NodeName = "localcluster"
+	}
+	if o.StartTimeout == 0 {
+		o.StartTimeout = 2 * time.Minute
+	}
+	var err error
+	for _, p := range []*string{&o.Dir, &o.BinDir, &o.KubernetesBinDir} {
+		if *p, err = filepath.Abs(*p); err != nil {
+			return err
+		}
+	}
+	for _, bin := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
+		if _, err := os.Stat(filepath.Join(o.KubernetesBinDir, bin)); err != nil {
+			return fmt.Errorf("%s not found in %s: run `make tools` (it builds the Kubernetes binaries from the Go module proxy) or set KUBEBUILDER_ASSETS", bin, o.KubernetesBinDir)
+		}
+	}
+	return os.MkdirAll(o.Dir, 0o755)
+}
+
+// repoRoot finds the repository from the working directory: the nearest folder
+// upwards holding hack/postgres.sh.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "hack", "postgres.sh")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no folder holding hack/postgres.sh above the working directory")
+		}
+		dir = parent
+	}
+}
