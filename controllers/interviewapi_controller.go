@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -69,8 +70,8 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, fmt.Errorf("%s: %w", phaseObserve, err)
 	}
 	if p == nil {
-		// Deleted: the garbage collector removes the children through their owner
-		// references.
+		// Deleted or being deleted: the garbage collector removes the children
+		// through their owner references.
 		return ctrl.Result{}, nil
 	}
 	phases := []struct {
@@ -100,7 +101,12 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 func (r *InterviewAPIReconciler) failed(ctx context.Context, p *pass, phase string, err error) error {
 	err = fmt.Errorf("%s: %w", phase, err)
 	r.Metrics.ReconcileError(phase)
-	r.Recorder.Eventf(p.instance, nil, corev1.EventTypeWarning, iapiv1alpha1.ReasonReconcileFailed, "Reconcile", "%v", err)
+	reason := iapiv1alpha1.ReasonReconcileFailed
+	var notOwned *notOwnedError
+	if errors.As(err, &notOwned) {
+		reason = iapiv1alpha1.ReasonChildNotOwned
+	}
+	r.Recorder.Eventf(p.instance, nil, corev1.EventTypeWarning, reason, "Reconcile", "%v", err)
 	if statusErr := r.updateStatus(ctx, p, err); statusErr != nil {
 		logf.FromContext(ctx).Error(statusErr, "writing the failure into status")
 	}

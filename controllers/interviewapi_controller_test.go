@@ -46,6 +46,7 @@ func TestOperator(t *testing.T) {
 	t.Run("no canary without a rollout", func(t *testing.T) { testCanarySeam(t, e) })
 	t.Run("a foreign object is not taken over", func(t *testing.T) { testForeignChild(t, e) })
 	t.Run("kubectl apply -f config/samples", func(t *testing.T) { testApplySamples(t, e, kubeconfig) })
+	t.Run("an instance being deleted is left to the garbage collector", func(t *testing.T) { testDeleting(t, e, op) })
 }
 
 // testLeastPrivilege checks the operator's identity: it can do its job (the subtests
@@ -472,7 +473,7 @@ func testForeignChild(t *testing.T, e *envtest.Env) {
 			return err
 		}
 		for _, ev := range events.Items {
-			if ev.Reason == iapiv1alpha1.ReasonReconcileFailed && ev.Type == corev1.EventTypeWarning &&
+			if ev.Reason == iapiv1alpha1.ReasonChildNotOwned && ev.Type == corev1.EventTypeWarning &&
 				ev.InvolvedObject.Name == "interview" && strings.Contains(ev.Message, "not controlled") {
 				return nil
 			}
@@ -495,6 +496,53 @@ func testApplySamples(t *testing.T, e *envtest.Env, kubeconfig string) {
 	rendered := kubectl(t, kubeconfig, "kustomize", "config/samples")
 	if !strings.Contains(rendered, "kind: Secret") || !strings.Contains(rendered, "kind: InterviewAPI") {
 		t.Errorf("kubectl kustomize config/samples:\n%s", rendered)
+	}
+}
+
+// testDeleting: while a foreground deletion waits for the garbage collector to remove
+// the children, the operator must not create them again.
+func testDeleting(t *testing.T, e *envtest.Env, op *operator) {
+	ctx := context.Background()
+	ns := createNamespace(t, e, "deleting")
+	in := sampleInstance(t)
+	in.Namespace = ns
+	if err := e.Client.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	waitForDeployment(t, e, ns, "interview-stable", func(*appsv1.Deployment) error { return nil })
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: in.Name}}
+	eventually(t, "the Service", func() error { return e.Client.Get(ctx, client.ObjectKeyFromObject(svc), svc) })
+
+	// envtest runs no garbage collector: the instance stays, marked for deletion.
+	if err := e.Client.Delete(ctx, in, client.PropagationPolicy(metav1.DeletePropagationForeground)); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(in)
+	eventually(t, "the operator sees the deletion", func() error {
+		var cached iapiv1alpha1.InterviewAPI
+		if err := op.client.Get(ctx, key, &cached); err != nil {
+			return err
+		}
+		if cached.DeletionTimestamp.IsZero() {
+			return fmt.Errorf("no deletion timestamp yet")
+		}
+		return nil
+	})
+	if err := e.Client.Delete(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the Service is gone from the operator's cache", func() error {
+		err := op.client.Get(ctx, client.ObjectKeyFromObject(svc), &corev1.Service{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("still cached (%v)", err)
+	})
+	if _, err := op.reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	if err := e.Client.Get(ctx, client.ObjectKeyFromObject(svc), &corev1.Service{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the Service of an instance being deleted was created again (get: %v)", err)
 	}
 }
 

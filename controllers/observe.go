@@ -17,7 +17,9 @@ import (
 )
 
 // observe reads the instance and its children from the cache. It returns nil when the
-// instance no longer exists.
+// instance no longer exists or is being deleted: the garbage collector removes the
+// children then, and applying them again would fight it (foreground deletion keeps the
+// instance until its children are gone).
 func (r *InterviewAPIReconciler) observe(ctx context.Context, key types.NamespacedName) (*pass, error) {
 	in := &iapiv1alpha1.InterviewAPI{}
 	if err := r.Client.Get(ctx, key, in); err != nil {
@@ -25,6 +27,9 @@ func (r *InterviewAPIReconciler) observe(ctx context.Context, key types.Namespac
 			return nil, nil
 		}
 		return nil, fmt.Errorf("get InterviewAPI %s: %w", key, err)
+	}
+	if !in.DeletionTimestamp.IsZero() {
+		return nil, nil
 	}
 	p := &pass{
 		instance: in,

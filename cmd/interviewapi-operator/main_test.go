@@ -95,20 +95,26 @@ func TestRunAgainstAPIServer(t *testing.T) {
 		}
 		return nil
 	})
-	metrics := httpGet(t, "http://"+metricsAddr+"/metrics")
-	for _, want := range []string{
-		`interviewapi_operator_build_info{version="dev"} 1`,
-		`interviewapi_operator_children_applied_total{kind="Deployment"}`,
-		`controller_runtime_reconcile_total{controller="interviewapi"`,
-	} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics has no %s", want)
+	// The Deployment can be seen before the reconcile that created it has counted it.
+	httpGet(t, "http://"+metricsAddr+"/metrics", func(metrics string) error {
+		for _, want := range []string{
+			`interviewapi_operator_build_info{version="dev"} 1`,
+			`interviewapi_operator_children_applied_total{kind="Deployment"} 1`,
+			`controller_runtime_reconcile_total{controller="interviewapi",result="success"}`,
+		} {
+			if !strings.Contains(metrics, want) {
+				return fmt.Errorf("/metrics has no %s", want)
+			}
 		}
-	}
+		return nil
+	})
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if body := httpGet(t, "http://"+probeAddr+path); body != "ok" {
-			t.Errorf("%s answered %q", path, body)
-		}
+		httpGet(t, "http://"+probeAddr+path, func(body string) error {
+			if body != "ok" {
+				return fmt.Errorf("%s answered %q", path, body)
+			}
+			return nil
+		})
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
@@ -140,9 +146,9 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func httpGet(t *testing.T, url string) string {
+// httpGet polls url until it answers 200 with a body that passes check.
+func httpGet(t *testing.T, url string, check func(body string) error) {
 	t.Helper()
-	var body string
 	eventually(t, "GET "+url, func() error {
 		resp, err := http.Get(url)
 		if err != nil {
@@ -156,10 +162,8 @@ func httpGet(t *testing.T, url string) string {
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("status %d: %s", resp.StatusCode, b)
 		}
-		body = string(b)
-		return nil
+		return check(string(b))
 	})
-	return body
 }
 
 func eventually(t *testing.T, what string, check func() error) {
