@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/interviewapi/operator/test/envtest"
 )
@@ -184,5 +187,107 @@ func TestChartsShareAppVersion(t *testing.T) {
 	}
 	if want := fmt.Sprintf("interviewapi-server:%s\n", inst.AppVersion); !strings.Contains(string(values), want) {
 		t.Errorf("the instance chart's default image is not interviewapi-server:%s (its appVersion)", inst.AppVersion)
+	}
+}
+
+// TestCRDSwitch: the CRD is rendered once, with the keep policy, by default (also with
+// --include-crds, so a stray crds/ folder could not install it twice), and not at all
+// with crds.install=false.
+func TestCRDSwitch(t *testing.T) {
+	cases := []struct {
+		name     string
+		args     []string
+		wantCRDs int
+		wantKeep bool
+	}{
+		{"default", nil, 1, true},
+		{"with --include-crds", []string{"--include-crds"}, 1, true},
+		{"keep off", []string{"--set", "crds.keep=false"}, 1, false},
+		{"install off", []string{"--set", "crds.install=false", "--include-crds"}, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"template", "release", operatorChart, "--kube-version", kubeVersion}, c.args...)
+			out, stderr, err := helm(t, args...)
+			if err != nil {
+				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr)
+			}
+			crds := byKind(decodeManifests(t, out), "CustomResourceDefinition")
+			if len(crds) != c.wantCRDs {
+				t.Fatalf("%d CRDs rendered, want %d", len(crds), c.wantCRDs)
+			}
+			for _, crd := range crds {
+				if crd.GetName() != "interviewapis.apps.interviewapi.io" {
+					t.Errorf("unexpected CRD %s", crd.GetName())
+				}
+				if keep := crd.GetAnnotations()["helm.sh/resource-policy"] == "keep"; keep != c.wantKeep {
+					t.Errorf("helm.sh/resource-policy keep = %v, want %v", keep, c.wantKeep)
+				}
+			}
+		})
+	}
+}
+
+// TestRBACFollowsWatchNamespaces: the generated ClusterRole is bound cluster-wide by
+// default, and only in the watched namespaces when watchNamespaces is set; the operator
+// is started with one --namespace per watched namespace.
+func TestRBACFollowsWatchNamespaces(t *testing.T) {
+	cases := []struct {
+		name                string
+		set                 []string
+		wantClusterBindings int
+		wantRoleBindingNS   []string
+		wantArgs            []string
+	}{
+		{"all namespaces", nil, 1, []string{"ops"}, nil},
+		{"two namespaces", []string{"watchNamespaces={team-a,team-b}"}, 0, []string{"ops", "team-a", "team-b"}, []string{"--namespace=team-a", "--namespace=team-b"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"template", "release", operatorChart, "--namespace", "ops", "--kube-version", kubeVersion}
+			for _, s := range c.set {
+				args = append(args, "--set", s)
+			}
+			out, stderr, err := helm(t, args...)
+			if err != nil {
+				t.Fatalf("helm: %v\n%s", err, stderr)
+			}
+			objs := decodeManifests(t, out)
+			if n := len(byKind(objs, "ClusterRoleBinding")); n != c.wantClusterBindings {
+				t.Errorf("%d ClusterRoleBindings, want %d", n, c.wantClusterBindings)
+			}
+			var bindingNS []string
+			for _, rb := range byKind(objs, "RoleBinding") {
+				bindingNS = append(bindingNS, rb.GetNamespace())
+			}
+			slices.Sort(bindingNS)
+			if !slices.Equal(bindingNS, c.wantRoleBindingNS) {
+				t.Errorf("RoleBindings in %v, want %v (leader election in the release namespace, the manager role in each watched one)", bindingNS, c.wantRoleBindingNS)
+			}
+			deps := byKind(objs, "Deployment")
+			if len(deps) != 1 {
+				t.Fatalf("%d Deployments", len(deps))
+			}
+			containers, _, _ := unstructured.NestedSlice(deps[0].Object, "spec", "template", "spec", "containers")
+			args0, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+			var nsArgs []string
+			for _, a := range args0 {
+				if strings.HasPrefix(a, "--namespace=") {
+					nsArgs = append(nsArgs, a)
+				}
+			}
+			if !slices.Equal(nsArgs, c.wantArgs) {
+				t.Errorf("operator --namespace args %v, want %v", nsArgs, c.wantArgs)
+			}
+			for _, cr := range byKind(objs, "ClusterRole") {
+				rules, _, _ := unstructured.NestedSlice(cr.Object, "rules")
+				for _, r := range rules {
+					res, _, _ := unstructured.NestedStringSlice(r.(map[string]any), "resources")
+					if slices.Contains(res, "secrets") {
+						t.Errorf("ClusterRole %s grants secrets", cr.GetName())
+					}
+				}
+			}
+		})
 	}
 }
