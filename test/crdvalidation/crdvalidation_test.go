@@ -185,7 +185,7 @@ func testAcceptsWithDefaults(t *testing.T, e *envtest.Env) {
 	s := got.Spec
 	pool := s.Database.Pool
 	checks := []struct {
-		field    string
+		field     string
 		got, want any
 	}{
 		{"replicas", deref(s.Replicas), int32(2)},
