@@ -20,8 +20,8 @@ import (
 // Applying an unchanged object would still be a write request, so a steady state
 // skips it: a reconcile of an unchanged instance writes nothing.
 //
-// Fields other writers own (an HPA's replicas on another object, kubectl's
-// restartedAt annotation, defaults) are never in desired, so they are left alone; a
+// Fields other writers own (defaults the API server fills in, kubectl's restartedAt
+// annotation, a user's own labels) are never in desired, so they are left alone; a
 // field the operator owns that someone else changed is no longer owned by FieldOwner,
 // the comparison fails and the apply takes it back (ForceOwnership).
 //
