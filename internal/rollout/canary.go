@@ -144,8 +144,9 @@ func (d *decider) runStep(step int32) {
 // stable track gives up a pod for each canary pod that is available, so that the
 // instance keeps spec.replicas available pods while the canary starts. When the
 // connection budget cannot hold both, the stable track shrinks first and the canary
-// grows once the stable pods are gone. It returns the canary pods the step wants and
-// what the budget allowed.
+// grows once the stable pods are gone; when it cannot hold the step's pods even then,
+// the step is held where it is. It returns the canary pods the step wants and what the
+// budget allowed.
 func (d *decider) planStep(step int32) (int32, fit) {
 	n := d.cfg.replicas
 	stable, canary := *d.st.Stable, *d.st.Canary
@@ -163,15 +164,39 @@ func (d *decider) planStep(step int32) (int32, fit) {
 		loadOf(d.in.Stable, stable, wantStable, d.known),
 		loadOf(d.in.Canary, canary, wantCanary, d.known),
 	}
-	f := fitBudget(d.cfg.budget, loads)
-	if f.held && wantStable > floor {
+	var f fit
+	if d.cfg.budget != nil && int64(floor)*int64(loads[stableTrack].conns)+int64(wantCanary)*int64(loads[canaryTrack].conns) > int64(*d.cfg.budget) {
 		loads[stableTrack].want = floor
+		f = d.holdWhereItIs(loads)
+	} else {
 		f = fitBudget(d.cfg.budget, loads)
+		if f.held && wantStable > floor {
+			loads[stableTrack].want = floor
+			f = fitBudget(d.cfg.budget, loads)
+		}
 	}
 	d.plan.Stable = TrackPlan{Revision: stable, Replicas: f.pods[stableTrack]}
 	d.plan.Canary = &TrackPlan{Revision: canary, Replicas: f.pods[canaryTrack]}
 	d.st.CanaryWeight = Weight(f.pods[canaryTrack], n)
 	return wantCanary, f
+}
+
+// holdWhereItIs keeps both Deployments at their current replicas: the step's pods do
+// not fit in the budget even once every change has settled, so moving towards them
+// would only take capacity away for nothing.
+func (d *decider) holdWhereItIs(loads [2]load) fit {
+	f := fit{loads: loads, held: true}
+	for _, l := range loads {
+		f.need += int64(l.want) * int64(l.conns)
+	}
+	f.pods[stableTrack] = loads[stableTrack].want
+	if d.in.Stable != nil {
+		f.pods[stableTrack] = d.in.Stable.Replicas
+	}
+	if d.in.Canary != nil && d.in.Canary.Revision == d.st.Canary.Revision {
+		f.pods[canaryTrack] = d.in.Canary.Replicas
+	}
+	return f
 }
 
 // waitForCanary waits for the step's canary pods; past the progress deadline the step
