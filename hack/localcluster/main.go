@@ -111,8 +111,8 @@ func printSummary(w io.Writer, c *localcluster.Cluster) {
 	fmt.Fprintf(w, "  kubeconfig   %s\n", c.Kubeconfig)
 	fmt.Fprintf(w, "               bin/k8s/kubectl --kubeconfig %s get pods -A\n", c.Kubeconfig)
 	fmt.Fprintf(w, "               . %s   (exports KUBECONFIG, LOCALCLUSTER_DIR, LOCALCLUSTER_DATABASE_URL)\n", filepath.Join(c.Dir, "env"))
-	fmt.Fprintf(w, "  node         %s: pods get addresses 127.0.0.10, .11, …; their output goes to %s/pods/NAMESPACE/POD/CONTAINER.log\n",
-		c.NodeName, c.Dir)
+	fmt.Fprintf(w, "  node         %s: pods get addresses %s; their output goes to %s/pods/NAMESPACE/POD/CONTAINER.log\n",
+		c.NodeName, c.PodAddresses, c.Dir)
 	var mapped []string
 	for repo, bin := range c.Images {
 		mapped = append(mapped, repo+" → "+bin)

@@ -41,6 +41,7 @@ type agent struct {
 	pods    listerscorev1.PodLister
 	queue   workqueue.TypedRateLimitingInterface[string]
 	runDone chan struct{}
+	started bool
 
 	mu       sync.Mutex
 	workers  map[types.UID]*podWorker
@@ -73,6 +74,12 @@ func (a *agent) enqueue(obj any) {
 	if err == nil {
 		a.queue.Add(key)
 	}
+}
+
+// start processes pod changes in the background until stop.
+func (a *agent) start() {
+	a.started = true
+	go a.run()
 }
 
 // run processes pod changes until the queue shuts down.
@@ -259,6 +266,9 @@ func (a *agent) podRunning(ns, name string) bool {
 // stop ends every pod (grace capped at shutdownGrace) without touching the API, which
 // is about to stop too.
 func (a *agent) stop() {
+	if !a.started {
+		return
+	}
 	a.mu.Lock()
 	a.stopping = true
 	a.mu.Unlock()

@@ -75,6 +75,9 @@ type Cluster struct {
 	NodeName string
 	// Images is the image map in use: repository → binary path.
 	Images map[string]string
+	// PodAddresses is the range pods get their addresses from ("127.0.0.10-127.0.0.254"):
+	// clusters running side by side on one machine get different ranges.
+	PodAddresses string
 	// Times measured during Start.
 	Times StartupTimes
 
@@ -87,6 +90,7 @@ type Cluster struct {
 	proxy     *serviceProxy
 	logs      *logServer
 	events    record.EventBroadcaster
+	addrLock  *os.File
 	stopNode  context.CancelFunc
 	informers informers.SharedInformerFactory
 	stopInf   chan struct{}
@@ -222,6 +226,12 @@ func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Option
 	c.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.Clientset.CoreV1().Events("")})
 	recorder := c.events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: c.NodeName})
 
+	addrs, lock, err := reserveAddressBlock()
+	if err != nil {
+		return err
+	}
+	c.addrLock = lock
+	c.PodAddresses = addrs.first.String() + "-" + addrs.last.String()
 	c.agent = &agent{
 		client:       c.Clientset,
 		nodeName:     c.NodeName,
@@ -231,7 +241,7 @@ func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Option
 		layout:       c.layout,
 		images:       imageResolver{binDir: opts.BinDir, images: opts.Images},
 		env:          envSource{client: c.Clientset, allocatable: nodeAllocatable()},
-		addrs:        defaultAddressPool(),
+		addrs:        addrs,
 		backoff:      backoffPolicy{initial: time.Second, max: 30 * time.Second, resetAfter: time.Minute},
 		prober:       newProber(),
 		recorder:     recorder,
@@ -266,9 +276,8 @@ func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Option
 			return fmt.Errorf("cache of %v did not sync", typ)
 		}
 	}
-	go c.agent.run()
-	go c.proxy.run()
-	c.proxy.notify()
+	c.agent.start()
+	c.proxy.start()
 	return nil
 }
 
@@ -279,7 +288,7 @@ func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
 		_ = os.Remove(c.layout.readyFile())
-		if c.agent != nil && c.agent.queue != nil {
+		if c.agent != nil {
 			c.agent.stop()
 		}
 		if c.proxy != nil {
@@ -300,6 +309,9 @@ func (c *Cluster) Stop() error {
 		}
 		if c.cp != nil {
 			c.cp.stop()
+		}
+		if c.addrLock != nil {
+			c.addrLock.Close()
 		}
 		if c.db != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

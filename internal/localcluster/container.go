@@ -173,6 +173,7 @@ func (r *containerRunner) supervise(proc *process, target probeTarget) int {
 	select {
 	case <-proc.done:
 	case <-w.stopCh:
+		w.event(corev1.EventTypeNormal, "Killing", "Stopping container %s", r.c.Name)
 		r.shutdown(proc, target, w.terminationDeadline())
 	case why := <-kill:
 		w.event(corev1.EventTypeNormal, "Killing", "Container %s %s, will be restarted", r.c.Name, why)

@@ -40,6 +40,7 @@ type serviceProxy struct {
 	closed  bool
 	changed chan struct{}
 	done    chan struct{}
+	started bool
 	// onChange, when set, is told the new mapping after every change (tests, printing).
 	onChange func(map[string]string)
 }
@@ -94,6 +95,13 @@ func (p *serviceProxy) notify() {
 	case p.changed <- struct{}{}:
 	default:
 	}
+}
+
+// start serves in the background until stop.
+func (p *serviceProxy) start() {
+	p.started = true
+	go p.run()
+	p.notify()
 }
 
 // run recomputes listeners and backends after every change of pods or Services until
@@ -198,6 +206,9 @@ func (p *serviceProxy) mappingLocked() map[string]string {
 }
 
 func (p *serviceProxy) stop() {
+	if !p.started {
+		return
+	}
 	p.mu.Lock()
 	p.closed = true
 	ports := slices.Collect(maps.Values(p.ports))
