@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/interviewapi/operator/internal/httpapi/request"
 	"github.com/interviewapi/operator/internal/service"
 	"github.com/interviewapi/operator/internal/store"
 )
@@ -22,7 +23,8 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// requestError is a problem with the HTTP request itself, found before the service runs.
+// requestError is a problem with the HTTP request itself (route, method, feature
+// switched off), found before the service runs.
 type requestError struct {
 	status  int
 	code    string
@@ -47,10 +49,13 @@ const (
 func respondError(c *gin.Context, log *slog.Logger, err error) {
 	status, code, message := http.StatusInternalServerError, "internal", "internal server error"
 	var reqErr *requestError
+	var decodeErr *request.Error
 	var invalid *service.InvalidInputError
 	switch {
 	case errors.As(err, &reqErr):
 		status, code, message = reqErr.status, reqErr.code, reqErr.message
+	case errors.As(err, &decodeErr):
+		status, code, message = decodeErr.Status, decodeErr.Code, decodeErr.Message
 	case errors.As(err, &invalid):
 		status, code, message = http.StatusUnprocessableEntity, "invalid_input", invalid.Error()
 	case errors.Is(err, store.ErrNotFound):

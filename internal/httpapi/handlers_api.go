@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/interviewapi/operator/internal/httpapi/request"
 	"github.com/interviewapi/operator/internal/service"
 )
 
@@ -24,8 +25,8 @@ func (h *handlers) requireSchema(c *gin.Context) {
 
 // parseJD serves POST /api/v1/parse-jd.
 func (h *handlers) parseJD(c *gin.Context) {
-	var req parseJDRequest
-	if err := decodeJSON(c.Writer, c.Request, &req); err != nil {
+	var req request.ParseJD
+	if err := request.Decode(c.Writer, c.Request, &req); err != nil {
 		respondError(c, h.deps.Log, err)
 		return
 	}
@@ -44,8 +45,8 @@ func (h *handlers) parseJD(c *gin.Context) {
 
 // analyzeAnswer serves POST /api/v1/analyze-answer.
 func (h *handlers) analyzeAnswer(c *gin.Context) {
-	var req analyzeRequest
-	if err := decodeJSON(c.Writer, c.Request, &req); err != nil {
+	var req request.AnalyzeAnswer
+	if err := request.Decode(c.Writer, c.Request, &req); err != nil {
 		respondError(c, h.deps.Log, err)
 		return
 	}

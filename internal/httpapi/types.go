@@ -6,20 +6,6 @@ import (
 	"github.com/interviewapi/operator/internal/store"
 )
 
-// parseJDRequest is the body of POST /api/v1/parse-jd.
-type parseJDRequest struct {
-	JobDescription string `json:"job_description"`
-	NumQuestions   *int   `json:"num_questions"` // omitted: service.DefaultNumQuestions
-	Difficulty     string `json:"difficulty"`    // omitted: mixed
-}
-
-// analyzeRequest is the body of POST /api/v1/analyze-answer.
-type analyzeRequest struct {
-	SessionID  string `json:"session_id"`
-	QuestionID string `json:"question_id"`
-	Answer     string `json:"answer"`
-}
-
 // questionJSON is a question as the candidate sees it; its key points, the scoring
 // rubric, stay on the server.
 type questionJSON struct {

@@ -1,4 +1,4 @@
-package httpapi
+package request
 
 import (
 	"encoding/json"
@@ -9,26 +9,31 @@ import (
 	"strings"
 )
 
-// maxBodyBytes bounds a request body.
-const maxBodyBytes = 1 << 20
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 1 << 20
 
-// decodeJSON reads one JSON object from r into dst: unknown fields, trailing data and
-// type mismatches are malformed requests (400), a body over 1 MiB is 413.
-func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if r.ContentLength > maxBodyBytes {
-		return tooLarge()
-	}
-	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	defer body.Close()
-	return decodeBody(body, dst)
+// Error is a request the server cannot read: Status is 400 or 413, Code a stable
+// machine-readable name, Message a sentence for the client.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
 }
 
-// decodeBody is decodeJSON's work on a body already bounded by the caller.
-func decodeBody(body io.Reader, dst any) error {
+func (e *Error) Error() string { return e.Message }
+
+// Decode reads one JSON object from r's body into dst. w lets http.MaxBytesReader tell
+// the server to close a connection whose body was too large.
+func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	if r.ContentLength > MaxBodyBytes {
+		return tooLarge()
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	defer body.Close()
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return describeDecodeError(err)
+		return describe(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		var tooBig *http.MaxBytesError
@@ -40,7 +45,7 @@ func decodeBody(body io.Reader, dst any) error {
 	return nil
 }
 
-func describeDecodeError(err error) error {
+func describe(err error) error {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
@@ -78,10 +83,10 @@ func kindOf(goKind string) string {
 }
 
 func badRequest(code, message string) error {
-	return &requestError{status: http.StatusBadRequest, code: code, message: message}
+	return &Error{Status: http.StatusBadRequest, Code: code, Message: message}
 }
 
 func tooLarge() error {
-	return &requestError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
-		message: fmt.Sprintf("the request body exceeds %d bytes", maxBodyBytes)}
+	return &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
+		Message: fmt.Sprintf("the request body exceeds %d bytes", MaxBodyBytes)}
 }
