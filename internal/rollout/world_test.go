@@ -116,6 +116,18 @@ func (w *world) analyse(verdict string) Plan {
 	return p
 }
 
+// reconcile runs one reconcile the way the operator does with a source that needs a
+// full interval after the step's start (as both poolhealth sources do): when the plan
+// asks for an analysis whose window is not complete yet, nothing is measured.
+func (w *world) reconcile(verdict string) Plan {
+	w.t.Helper()
+	first := Decide(w.input(nil))
+	if first.Analysis == nil || w.now.Sub(first.Analysis.Since) < first.Analysis.Interval {
+		return w.pass()
+	}
+	return w.analyse(verdict)
+}
+
 func analysisResult(verdict string, at time.Time) *v1alpha1.AnalysisResult {
 	r := &v1alpha1.AnalysisResult{Time: metav1.NewTime(at), Verdict: verdict}
 	switch verdict {
