@@ -41,8 +41,15 @@ func helmBinary(t *testing.T) string {
 	return bin
 }
 
-// helm runs bin/helm from the repository root and returns stdout, stderr and its error.
+// helm runs bin/helm from the repository root, with no cluster, and returns stdout,
+// stderr and its error.
 func helm(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	return helmWithKubeconfig(t, filepath.Join(t.TempDir(), "no-cluster"), args...)
+}
+
+// helmWithKubeconfig runs bin/helm against the cluster of a kubeconfig.
+func helmWithKubeconfig(t *testing.T, kubeconfig string, args ...string) (string, string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -50,7 +57,7 @@ func helm(t *testing.T, args ...string) (string, string, error) {
 	cmd.Dir = envtest.RepoRoot()
 	// A private helm home: no user repositories, plugins or caches leak into the test.
 	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home, "KUBECONFIG="+filepath.Join(home, "none"))
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home, "KUBECONFIG="+kubeconfig)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
