@@ -77,6 +77,16 @@ build: ## Build the server, the operator and the kubectl plugin into bin/.
 run: manifests generate ## Run the operator against the cluster of the current kubeconfig.
 	$(GO) run ./cmd/interviewapi-operator
 
+##@ Deployment
+
+.PHONY: install
+install: manifests ## Install the CRD into the cluster of the current kubeconfig.
+	$(KUBECTL) apply -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Deploy the operator (CRD, RBAC, manager) with kustomize to the current cluster.
+	$(KUBECTL) apply -k config/default
+
 ##@ Tools
 
 K8S_TOOLS := $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager $(K8S_BIN)/kubectl
