@@ -14,8 +14,8 @@ var posInf = math.Inf(1)
 func approx(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 func TestDiffOfTwoCaptures(t *testing.T) {
-	prev := readSample(t, "metrics-1.txt", t0)
-	cur := readSample(t, "metrics-2.txt", t0.Add(30*time.Second))
+	prev := readSample(t, "metrics-2.txt", t0)
+	cur := readSample(t, "metrics-3.txt", t0.Add(30*time.Second))
 
 	d, err := Diff(prev, cur)
 	if err != nil {
@@ -24,35 +24,47 @@ func TestDiffOfTwoCaptures(t *testing.T) {
 	if d.Pods != 1 || d.Window != 30*time.Second || d.Resets != 0 {
 		t.Errorf("pods %d window %s resets %d, want 1, 30s, 0", d.Pods, d.Window, d.Resets)
 	}
-	if d.Acquires["success"] != 1200 || d.Acquires["timeout"] != 2 {
-		t.Errorf("Acquires = %v, want success 1200 and timeout 2 (a label new since the first sample counts from 0)", d.Acquires)
+	if d.Acquires["success"] != 80 || d.Acquires["timeout"] != 16 || d.Acquires["error"] != 0 {
+		t.Errorf("Acquires = %v, want success 171-91 = 80 and timeout 16", d.Acquires)
 	}
-	if d.Requests.Total != 1206 || d.Requests.ServerErrors != 3 {
-		t.Errorf("Requests = %+v, want 1206 and 3", *d.Requests)
+	if d.Requests.Total != 181 || d.Requests.ServerErrors != 14 {
+		t.Errorf("Requests = %+v, want 333-152 = 181 and 14", *d.Requests)
 	}
-	if *d.AcquiredSeconds != 300 {
-		t.Errorf("AcquiredSeconds = %v, want 300", *d.AcquiredSeconds)
+	if !approx(*d.AcquiredSeconds, 8.513953574-4.2453999289999995) {
+		t.Errorf("AcquiredSeconds = %v, want 4.2685536", *d.AcquiredSeconds)
 	}
-	if *d.CapacitySeconds != 30*50 {
-		t.Errorf("CapacitySeconds = %v, want 30s × 50 = 1500", *d.CapacitySeconds)
+	if *d.CapacitySeconds != 30*3 {
+		t.Errorf("CapacitySeconds = %v, want 30s × 3 = 90", *d.CapacitySeconds)
 	}
-	wantBuckets := []float64{192, 504, 1188, 1188, 1188, 1188, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1202, 1202}
+	wantBuckets := []float64{61, 64, 64, 64, 64, 69, 71, 74, 76, 77, 79, 95, 96, 96, 96, 96, 96, 96, 96, 96, 96}
 	for i, b := range d.AcquireWait.Buckets {
 		if b.Count != wantBuckets[i] {
 			t.Errorf("bucket le=%v count %v, want %v", b.UpperBound, b.Count, wantBuckets[i])
 		}
 	}
-	if d.Modes["async"] != 1 || len(d.Modes) != 1 {
-		t.Errorf("Modes = %v, want async:1", d.Modes)
+	if d.Modes["sync"] != 1 || len(d.Modes) != 1 {
+		t.Errorf("Modes = %v, want sync:1", d.Modes)
 	}
 	// Diff must not alias its inputs: the baseline is reused for the next window.
-	if prev.AcquireWait.Buckets[0].Count != 64 || cur.AcquireWait.Buckets[0].Count != 256 {
+	if prev.AcquireWait.Buckets[0].Count != 88 || cur.AcquireWait.Buckets[0].Count != 149 {
 		t.Errorf("Diff modified its inputs")
 	}
 }
 
+func TestDiffCountsANewLabelFromZero(t *testing.T) {
+	prev := Sample{Time: t0, Acquires: map[string]float64{"success": 10}}
+	cur := Sample{Time: t0.Add(time.Second), Acquires: map[string]float64{"success": 15, "timeout": 2}}
+	d, err := Diff(prev, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Resets != 0 || d.Acquires["success"] != 5 || d.Acquires["timeout"] != 2 {
+		t.Errorf("delta %+v, want success 5 and timeout 2 without a reset", d)
+	}
+}
+
 func TestDiffAfterRestartCountsFromZero(t *testing.T) {
-	prev := readSample(t, "metrics-2.txt", t0)
+	prev := readSample(t, "metrics-3.txt", t0)
 	cur := readSample(t, "metrics-restarted.txt", t0.Add(30*time.Second))
 
 	d, err := Diff(prev, cur)
@@ -62,11 +74,11 @@ func TestDiffAfterRestartCountsFromZero(t *testing.T) {
 	if d.Resets != 1 {
 		t.Errorf("Resets = %d, want 1", d.Resets)
 	}
-	if d.Acquires["success"] != 100 || len(d.Acquires) != 1 {
-		t.Errorf("Acquires = %v, want success 100 only", d.Acquires)
+	if d.Acquires["success"] != 16 || d.Acquires["timeout"] != 0 {
+		t.Errorf("Acquires = %v, want the restarted process's success 16, timeout 0", d.Acquires)
 	}
-	if d.Requests.Total != 103 || *d.AcquiredSeconds != 12 || d.AcquireWait.Count != 100 {
-		t.Errorf("requests %v acquired %v histogram count %v, want the restarted pod's totals 103, 12, 100",
+	if d.Requests.Total != 25 || *d.AcquiredSeconds != 0.750739094 || d.AcquireWait.Count != 16 {
+		t.Errorf("requests %v acquired %v histogram count %v, want the restarted process's totals 25, 0.750739094, 16",
 			d.Requests.Total, *d.AcquiredSeconds, d.AcquireWait.Count)
 	}
 }

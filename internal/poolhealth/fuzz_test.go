@@ -11,7 +11,7 @@ import (
 // operator does not control, so parsing must fail cleanly, never panic, and whatever it
 // accepts must be a histogram the quantile maths can use.
 func FuzzParseText(f *testing.F) {
-	for _, name := range []string{"metrics-1.txt", "metrics-restarted.txt"} {
+	for _, name := range []string{"metrics-1.txt", "metrics-3.txt", "metrics-restarted.txt"} {
 		b, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			f.Fatal(err)

@@ -7,7 +7,7 @@ import (
 )
 
 func TestMeasuresOfTwoCaptures(t *testing.T) {
-	d, err := Diff(readSample(t, "metrics-1.txt", t0), readSample(t, "metrics-2.txt", t0.Add(30*time.Second)))
+	d, err := Diff(readSample(t, "metrics-2.txt", t0), readSample(t, "metrics-3.txt", t0.Add(30*time.Second)))
 	if err != nil {
 		t.Fatalf("Diff: %v", err)
 	}
@@ -17,22 +17,22 @@ func TestMeasuresOfTwoCaptures(t *testing.T) {
 		got  Value
 		want float64
 	}{
-		{"acquires", m.Acquires, 1202},
-		// rank 0.99×1202 = 1189.98 falls in (0.025, 0.05], which holds 1188..1200.
-		{"p99", m.AcquireWaitP99, 0.025 + 0.025*(1189.98-1188)/12},
-		{"utilization", m.Utilization, 300.0 / (30 * 50)},
-		{"timeout ratio", m.TimeoutRatio, 2.0 / 1202},
-		{"error ratio", m.ErrorRatio, 3.0 / 1206},
+		{"acquires", m.Acquires, 96},
+		// rank 0.99×96 = 95.04 falls in (0.15, 0.25], which holds the 96th wait only.
+		{"p99", m.AcquireWaitP99, 0.15 + 0.1*(95.04-95)/1},
+		{"utilization", m.Utilization, (8.513953574 - 4.2453999289999995) / (30 * 3)},
+		{"timeout ratio", m.TimeoutRatio, 16.0 / 96},
+		{"error ratio", m.ErrorRatio, 14.0 / 181},
 	}
 	for _, c := range checks {
 		if !c.got.Known || !approx(c.got.V, c.want) {
 			t.Errorf("%s = %+v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if m.WaitResolution != 0.0005 {
-		t.Errorf("WaitResolution = %v, want the lowest bound 0.0005", m.WaitResolution)
+	if m.WaitResolution != 0.0001 {
+		t.Errorf("WaitResolution = %v, want the lowest bound 0.0001", m.WaitResolution)
 	}
-	if m.Pods != 1 || m.Window != 30*time.Second || m.Modes["async"] != 1 {
+	if m.Pods != 1 || m.Window != 30*time.Second || m.Modes["sync"] != 1 {
 		t.Errorf("pods %d window %s modes %v", m.Pods, m.Window, m.Modes)
 	}
 }

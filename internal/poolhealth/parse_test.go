@@ -25,46 +25,47 @@ func readSample(t *testing.T, name string, at time.Time) Sample {
 }
 
 func TestParseTextCapture(t *testing.T) {
-	s := readSample(t, "metrics-2.txt", t0)
+	s := readSample(t, "metrics-3.txt", t0)
 
 	if !s.Time.Equal(t0) {
 		t.Errorf("Time = %v, want %v", s.Time, t0)
 	}
-	if got := s.Acquires; len(got) != 2 || got["success"] != 1600 || got["timeout"] != 2 {
-		t.Errorf("Acquires = %v, want success 1600, timeout 2", got)
+	if got := s.Acquires; len(got) != 4 || got["success"] != 171 || got["timeout"] != 16 || got["canceled"] != 0 || got["error"] != 0 {
+		t.Errorf("Acquires = %v, want success 171, timeout 16, canceled 0, error 0", got)
 	}
-	if s.Requests == nil || s.Requests.Total != 1609 || s.Requests.ServerErrors != 3 {
-		t.Errorf("Requests = %+v, want total 1609 (1600×200, 6×422, 1×500, 2×503), 3 server errors", s.Requests)
+	// 66 + 67 + 2 (200) + 52 + 54 (201) + 12 + 66 (422) + 2 + 12 (503).
+	if s.Requests == nil || s.Requests.Total != 333 || s.Requests.ServerErrors != 14 {
+		t.Errorf("Requests = %+v, want 333 with 14 server errors", s.Requests)
 	}
-	if s.AcquiredSeconds == nil || *s.AcquiredSeconds != 395.5 {
-		t.Errorf("AcquiredSeconds = %v, want 395.5", s.AcquiredSeconds)
+	if s.AcquiredSeconds == nil || *s.AcquiredSeconds != 8.513953574 {
+		t.Errorf("AcquiredSeconds = %v, want 8.513953574", s.AcquiredSeconds)
 	}
-	if s.MaxConnections == nil || *s.MaxConnections != 50 {
-		t.Errorf("MaxConnections = %v, want 50", s.MaxConnections)
+	if s.MaxConnections == nil || *s.MaxConnections != 3 {
+		t.Errorf("MaxConnections = %v, want 3 (pool 2 + overflow 1)", s.MaxConnections)
 	}
-	if s.PendingAcquires == nil || *s.PendingAcquires != 1 {
-		t.Errorf("PendingAcquires = %v, want 1", s.PendingAcquires)
+	if s.PendingAcquires == nil || *s.PendingAcquires != 0 {
+		t.Errorf("PendingAcquires = %v, want 0", s.PendingAcquires)
 	}
-	if got := s.Connections; got["acquired"] != 6 || got["idle"] != 14 || got["constructing"] != 0 || len(got) != 3 {
-		t.Errorf("Connections = %v, want acquired 6, idle 14, constructing 0", got)
+	if got := s.Connections; got["acquired"] != 0 || got["idle"] != 2 || got["constructing"] != 0 || len(got) != 3 {
+		t.Errorf("Connections = %v, want acquired 0, idle 2, constructing 0", got)
 	}
-	if s.Mode != "async" {
-		t.Errorf("Mode = %q, want async", s.Mode)
+	if s.Mode != "sync" {
+		t.Errorf("Mode = %q, want sync", s.Mode)
 	}
 
 	h := s.AcquireWait
 	if h == nil {
 		t.Fatal("AcquireWait is nil")
 	}
-	if h.Count != 1602 || len(h.Buckets) != 16 {
-		t.Fatalf("histogram count %v with %d buckets, want 1602 with 16 (15 bounds and +Inf)", h.Count, len(h.Buckets))
+	if h.Count != 187 || len(h.Buckets) != 21 {
+		t.Fatalf("histogram count %v with %d buckets, want 187 with 21 (20 bounds and +Inf)", h.Count, len(h.Buckets))
 	}
 	first, last := h.Buckets[0], h.Buckets[len(h.Buckets)-1]
-	if first.UpperBound != 0.0005 || first.Count != 256 {
-		t.Errorf("first bucket = %+v, want le 0.0005 count 256", first)
+	if first.UpperBound != 0.0001 || first.Count != 149 {
+		t.Errorf("first bucket = %+v, want le 0.0001 count 149", first)
 	}
-	if !math.IsInf(last.UpperBound, 1) || last.Count != 1602 {
-		t.Errorf("last bucket = %+v, want +Inf count 1602", last)
+	if !math.IsInf(last.UpperBound, 1) || last.Count != 187 {
+		t.Errorf("last bucket = %+v, want +Inf count 187", last)
 	}
 }
 

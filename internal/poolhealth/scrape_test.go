@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/interviewapi/operator/api/v1alpha1"
 )
 
 // fakePod serves a /metrics body the test swaps between scrapes.
@@ -106,6 +108,10 @@ func (c *fakeClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// syncCriteria are the default criteria for a canary in sync mode, the mode of the
+// captures.
+var syncCriteria = CriteriaFor(v1alpha1.AnalysisSpec{}, "sync")
+
 type scrapeFixture struct {
 	clock         *fakeClock
 	src           *ScrapeSource
@@ -163,14 +169,16 @@ func TestScrapeSourceBaselineThenDelta(t *testing.T) {
 	if c.Pods != 2 || c.Window != 30*time.Second || len(c.Gaps) != 0 {
 		t.Errorf("canary pods %d window %s gaps %v, want 2, 30s, none", c.Pods, c.Window, c.Gaps)
 	}
-	if c.Acquires.V != 2404 || !approx(c.Utilization.V, 0.2) || !approx(c.TimeoutRatio.V, 2.0/1202) || !approx(c.ErrorRatio.V, 3.0/1206) {
+	// Each pod made 60 acquires, all waiting under 0.1ms; 0.99 × 120 = 118.8 falls in
+	// the first bucket (0, 0.0001].
+	if c.Acquires.V != 120 || !approx(c.Utilization.V, (4.2453999289999995-0.99648768)/90) || c.TimeoutRatio.V != 0 || c.ErrorRatio.V != 0 {
 		t.Errorf("canary measures %+v", c)
 	}
-	if !approx(c.AcquireWaitP99.V, 0.025+0.025*(1189.98-1188)/12) {
+	if !approx(c.AcquireWaitP99.V, 0.0001*118.8/120) {
 		t.Errorf("canary p99 = %v", c.AcquireWaitP99.V)
 	}
-	if m.Stable == nil || m.Stable.Pods != 1 || m.Stable.Acquires.V != 1202 {
-		t.Errorf("stable = %+v, want one pod with 1202 acquires", m.Stable)
+	if m.Stable == nil || m.Stable.Pods != 1 || m.Stable.Acquires.V != 60 {
+		t.Errorf("stable = %+v, want one pod with 60 acquires", m.Stable)
 	}
 
 	req := f.canaryA.seen[0]
@@ -178,9 +186,26 @@ func TestScrapeSourceBaselineThenDelta(t *testing.T) {
 		t.Errorf("scrape GET %s Accept %q, want /metrics asking for the text format", req.URL.Path, req.Header.Get("Accept"))
 	}
 
-	r := Evaluate(m.Canary, m.Stable, criteria)
+	r := Evaluate(m.Canary, m.Stable, syncCriteria)
 	if r.Verdict != "Pass" {
 		t.Errorf("verdict of the captured traffic = %s (%s), want Pass", r.Verdict, r.Message)
+	}
+}
+
+func TestScrapeSourceJudgesAnExhaustedPoolAsFailing(t *testing.T) {
+	f := newScrapeFixture(t)
+	f.serveAll(t, "metrics-2.txt")
+	f.measure(t, t0)
+	f.serveAll(t, "metrics-3.txt")
+	m := f.measure(t, t0.Add(30*time.Second))
+	r := Evaluate(m.Canary, m.Stable, syncCriteria)
+	if r.Verdict != "Fail" {
+		t.Fatalf("verdict = %s (%s), want Fail", r.Verdict, r.Message)
+	}
+	for _, part := range []string{"acquireWaitP99 154ms is above the threshold 100ms", "acquireTimeoutRatio 0.1667", "errorRatio 0.07735"} {
+		if !strings.Contains(r.Message, part) {
+			t.Errorf("message %q does not name %q", r.Message, part)
+		}
 	}
 }
 
@@ -197,7 +222,7 @@ func TestScrapeSourceEarlyCallKeepsTheWindow(t *testing.T) {
 	// times stored to the second.
 	at := t0.Add(29*time.Second + 500*time.Millisecond)
 	m := f.measure(t, at)
-	if m.Pending || m.Canary.Window != at.Sub(t0) || m.Canary.Acquires.V != 2404 {
+	if m.Pending || m.Canary.Window != at.Sub(t0) || m.Canary.Acquires.V != 120 {
 		t.Errorf("measure = pending %v window %s acquires %v, want the window from the first baseline", m.Pending, m.Canary.Window, m.Canary.Acquires.V)
 	}
 }
@@ -225,7 +250,7 @@ func TestScrapeSourceFailingPodIsAGap(t *testing.T) {
 		!strings.Contains(m.Canary.Gaps[0], "HTTP 503") {
 		t.Fatalf("measure = %+v, want pod a measured and pod b a gap with HTTP 503", m.Canary)
 	}
-	if r := Evaluate(m.Canary, m.Stable, criteria); r.Verdict != "Inconclusive" || !strings.Contains(r.Message, "demo-canary-b") {
+	if r := Evaluate(m.Canary, m.Stable, syncCriteria); r.Verdict != "Inconclusive" || !strings.Contains(r.Message, "demo-canary-b") {
 		t.Errorf("verdict = %s (%s), want Inconclusive naming the pod", r.Verdict, r.Message)
 	}
 
@@ -236,8 +261,8 @@ func TestScrapeSourceFailingPodIsAGap(t *testing.T) {
 	if m.Canary.Pods != 2 || m.Canary.Window != 60*time.Second || len(m.Canary.Gaps) != 0 {
 		t.Errorf("after recovery pods %d window %s gaps %v, want 2 pods, pod b over 60s", m.Canary.Pods, m.Canary.Window, m.Canary.Gaps)
 	}
-	if m.Canary.Acquires.V != 1202 {
-		t.Errorf("acquires = %v, want pod b's 1202 (pod a served the same capture twice)", m.Canary.Acquires.V)
+	if m.Canary.Acquires.V != 60 {
+		t.Errorf("acquires = %v, want pod b's 60 (pod a served the same capture twice)", m.Canary.Acquires.V)
 	}
 }
 
@@ -271,8 +296,8 @@ func TestScrapeSourceRestartedPod(t *testing.T) {
 	f.measure(t, t0)
 	f.serveAll(t, "metrics-restarted.txt")
 	m := f.measure(t, t0.Add(30*time.Second))
-	if m.Canary.Resets != 2 || m.Canary.Acquires.V != 200 {
-		t.Errorf("resets %d acquires %v, want 2 restarted pods counted from zero (2 × 100)", m.Canary.Resets, m.Canary.Acquires.V)
+	if m.Canary.Resets != 2 || m.Canary.Acquires.V != 32 {
+		t.Errorf("resets %d acquires %v, want 2 restarted pods counted from zero (2 × 16)", m.Canary.Resets, m.Canary.Acquires.V)
 	}
 }
 
