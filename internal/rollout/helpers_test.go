@@ -208,3 +208,34 @@ func TestFastRollbackTarget(t *testing.T) {
 		t.Error("a revision replaced 12h ago is a target within an 11h window")
 	}
 }
+
+func TestStepsEditedDuringARollout(t *testing.T) {
+	w := startedCanary(t)
+	w.annotate(v1alpha1.AnnotationPromote, "")
+	w.pass()
+	w.annotate(v1alpha1.AnnotationPromote, "")
+	w.pass()
+	if w.step() != 2 {
+		t.Fatalf("step %d, want 2", w.step())
+	}
+	// The spec now has two steps: the rollout continues at the last one.
+	w.setSpec(func(in *v1alpha1.InterviewAPI) {
+		in.Spec.Rollout.Steps = []v1alpha1.RolloutStep{{Weight: 50}, {Weight: 100}}
+	})
+	p := w.pass()
+	if w.step() != 1 || p.Canary.Replicas != 4 {
+		t.Errorf("step %d canary %s, want the last step (1) with 4 canary pods", w.step(), canaryReplicas(p))
+	}
+}
+
+func TestRolledBackStateWithoutItsCondition(t *testing.T) {
+	// A status whose conditions were lost (edited away) still says why it holds back.
+	obj := newInstance(withAsync(true))
+	stable := revisionOf()
+	obj.Status = v1alpha1.InterviewAPIStatus{Stable: &stable, FailedRevision: obj.Spec.DesiredRevision().Revision}
+	p := Decide(Input{Instance: obj, Now: t0})
+	c := conditionOf(p.Status, v1alpha1.ConditionRolledBack)
+	if p.Status.Phase != v1alpha1.PhaseRolledBack || c.Status != metav1.ConditionTrue || c.Reason != v1alpha1.ReasonRolledBack {
+		t.Errorf("phase %s RolledBack %+v", p.Status.Phase, c)
+	}
+}
