@@ -218,7 +218,7 @@ func (r *containerRunner) probe(ctx context.Context, target probeTarget, kill ch
 	if p := r.c.StartupProbe; p != nil {
 		startCtx, done := context.WithCancel(ctx)
 		passed := false
-		pr.loop(startCtx, p, target, false, func(ok bool, msg string) {
+		pr.loop(startCtx, p, target, paceKubelet, func(ok bool, msg string) {
 			if ok {
 				passed = true
 				done()
@@ -241,7 +241,7 @@ func (r *containerRunner) probe(ctx context.Context, target probeTarget, kill ch
 	if r.c.ReadinessProbe == nil {
 		w.updateContainer(r, func(s *corev1.ContainerStatus) { s.Ready = true })
 	} else {
-		go pr.loop(ctx, r.c.ReadinessProbe, target, true, func(ok bool, msg string) {
+		go pr.loop(ctx, r.c.ReadinessProbe, target, paceEager, func(ok bool, msg string) {
 			if !ok {
 				w.event(corev1.EventTypeWarning, "Unhealthy", "Readiness probe failed: %s", msg)
 			}
@@ -249,7 +249,7 @@ func (r *containerRunner) probe(ctx context.Context, target probeTarget, kill ch
 		})
 	}
 	if p := r.c.LivenessProbe; p != nil {
-		pr.loop(ctx, p, target, false, func(ok bool, msg string) {
+		pr.loop(ctx, p, target, paceAfterPeriod, func(ok bool, msg string) {
 			if ok {
 				return
 			}

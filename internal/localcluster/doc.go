@@ -69,7 +69,9 @@
 //     Pending, as with a real pull failure, and the agent retries, so a `make build`
 //     fixes it), plus a Warning event.
 //   - Until readiness first succeeds it is probed every 200ms (then every periodSeconds),
-//     so pods turn Ready as soon as they serve.
+//     so pods turn Ready as soon as they serve. Liveness is first probed one period
+//     after initialDelaySeconds: a process starts in a millisecond, and a probe at once
+//     would find nothing listening yet.
 //   - When the whole cluster stops, pods get at most 5s of grace.
 //   - Services of type NodePort or LoadBalancer are proxied like ClusterIP ones; UDP
 //     ports, headless and ExternalName Services are not proxied.

@@ -166,13 +166,31 @@ func settingsOf(p *corev1.Probe) probeSettings {
 // rollouts on this one-machine cluster quick. Later probes keep periodSeconds.
 const untilFirstReady = 200 * time.Millisecond
 
+// probePace says when a probe runs first and how often before its first success.
+type probePace int
+
+const (
+	// paceKubelet: first at initialDelaySeconds, then every periodSeconds.
+	paceKubelet probePace = iota
+	// paceEager (readiness): every untilFirstReady until the first success.
+	paceEager
+	// paceAfterPeriod (liveness): first one period after initialDelaySeconds. A local
+	// process starts in a millisecond, so a probe at once would find nothing
+	// listening yet, a failure that a container runtime's start-up latency hides on a
+	// real node.
+	paceAfterPeriod
+)
+
 // loop runs a probe until ctx ends and reports each change of its result after
 // the thresholds: onChange(true) after successThreshold successes in a row,
-// onChange(false, reason) after failureThreshold failures in a row. fastStart probes
-// every untilFirstReady until the first success.
-func (pr prober) loop(ctx context.Context, p *corev1.Probe, t probeTarget, fastStart bool, onChange func(ok bool, msg string)) {
+// onChange(false, reason) after failureThreshold failures in a row.
+func (pr prober) loop(ctx context.Context, p *corev1.Probe, t probeTarget, pace probePace, onChange func(ok bool, msg string)) {
 	s := settingsOf(p)
-	if !sleepCtx(ctx, s.initialDelay) {
+	first := s.initialDelay
+	if pace == paceAfterPeriod {
+		first += s.period
+	}
+	if !sleepCtx(ctx, first) {
 		return
 	}
 	var successes, failures int32
@@ -197,7 +215,7 @@ func (pr prober) loop(ctx context.Context, p *corev1.Probe, t probeTarget, fastS
 			}
 		}
 		wait := s.period
-		if fastStart && !everSucceeded {
+		if pace == paceEager && !everSucceeded {
 			wait = min(wait, untilFirstReady)
 		}
 		if !sleepCtx(ctx, wait) {

@@ -3,6 +3,7 @@ package localclustertest
 import (
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -40,6 +41,9 @@ func TestCluster(t *testing.T) {
 		{"DeletedPodIsTerminatedAndReplaced", testDeletedPodIsReplaced},
 		{"UnmappableImageReportsWhy", testUnmappableImage},
 		{"CrashingContainerIsRestarted", testCrashingContainerRestarts},
+		{"FailingLivenessRestartsTheContainer", testLivenessRestarts},
+		{"FailingReadinessTakesThePodOutOfTheService", testReadinessFailure},
+		{"InitContainersCompleteFirst", testInitContainers},
 		{"ServiceAccountPodGetsItsOwnIdentity", testServiceAccountIdentity},
 		{"DatabaseSecretAndOutage", testDatabase},
 		{"KubectlWorksWithTheKubeconfig", testKubectl},
@@ -271,19 +275,7 @@ func testUnmappableImage(t *testing.T, c *localcluster.Cluster) {
 	if got.Status.Phase != corev1.PodPending || podConditionTrue(got, corev1.PodReady) {
 		t.Errorf("phase %s ready %v, want Pending and not ready", got.Status.Phase, podConditionTrue(got, corev1.PodReady))
 	}
-	waitFor(t, "a Warning event about the image", func() (bool, error) {
-		events, err := c.Clientset.CoreV1().Events(ns).List(ctx, metav1.ListOptions{
-			FieldSelector: fields.OneTermEqualSelector("involvedObject.name", "unmapped").String()})
-		if err != nil {
-			return false, err
-		}
-		for _, e := range events.Items {
-			if e.Type == corev1.EventTypeWarning && strings.Contains(e.Message, "no local binary") {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	waitForEvent(t, c, ns, "unmapped", "Failed", "no local binary")
 }
 
 func testCrashingContainerRestarts(t *testing.T, c *localcluster.Cluster) {
@@ -312,6 +304,143 @@ func testCrashingContainerRestarts(t *testing.T, c *localcluster.Cluster) {
 	if n := strings.Count(string(log), "exiting with code 3"); err != nil || n < 2 {
 		t.Errorf("log shows %d runs ending with code 3, want at least 2 (%v)", n, err)
 	}
+}
+
+func testLivenessRestarts(t *testing.T, c *localcluster.Cluster) {
+	ns := newNamespace(t, c.Clientset)
+	ctx := t.Context()
+	container := podserverContainer()
+	container.LivenessProbe.FailureThreshold = 1
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "sick", Labels: map[string]string{"app": "sick"}},
+		Spec:       corev1.PodSpec{TerminationGracePeriodSeconds: new(int64(2)), Containers: []corev1.Container{container}},
+	}
+	if _, err := c.Clientset.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := readyPods(t, c.Clientset, ns, map[string]string{"app": "sick"}, 1)[0]
+	post(t, "http://"+p.Status.PodIP+":8080/healthz/fail")
+	waitFor(t, "a restart after the liveness probe failed", func() (bool, error) {
+		p, err := c.Clientset.CoreV1().Pods(ns).Get(ctx, "sick", metav1.GetOptions{})
+		if err != nil || len(p.Status.ContainerStatuses) != 1 {
+			return false, err
+		}
+		s := p.Status.ContainerStatuses[0]
+		return s.RestartCount >= 1 && s.LastTerminationState.Terminated != nil, nil
+	})
+	log, err := os.ReadFile(c.PodLogPath(ns, "sick", "podserver"))
+	if err != nil || !strings.Contains(string(log), "podserver: received SIGTERM") {
+		t.Errorf("the unhealthy container was not stopped with SIGTERM: log %q (%v)", log, err)
+	}
+	waitForEvent(t, c, ns, "sick", "Killing", "failed liveness probe")
+}
+
+func testReadinessFailure(t *testing.T, c *localcluster.Cluster) {
+	ns := newNamespace(t, c.Clientset)
+	ctx := t.Context()
+	container := podserverContainer()
+	container.ReadinessProbe.HTTPGet.Path = "/readyz"
+	container.ReadinessProbe.FailureThreshold = 1
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "flaky", Labels: map[string]string{"app": "flaky"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{container}},
+	}
+	if _, err := c.Clientset.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "flaky"},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": "flaky"},
+			Ports:    []corev1.ServicePort{{Port: 8080}},
+		},
+	}
+	if _, err := c.Clientset.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := readyPods(t, c.Clientset, ns, map[string]string{"app": "flaky"}, 1)[0]
+	addr, err := c.WaitServiceAddr(ctx, ns, "flaky", 8080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the proxy to forward to the ready pod", func() (bool, error) {
+		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + addr + "/whoami")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	post(t, "http://"+p.Status.PodIP+":8080/readyz/fail")
+	waitFor(t, "the pod to turn unready while it keeps running", func() (bool, error) {
+		p, err := c.Clientset.CoreV1().Pods(ns).Get(ctx, "flaky", metav1.GetOptions{})
+		if err != nil || len(p.Status.ContainerStatuses) != 1 {
+			return false, err
+		}
+		s := p.Status.ContainerStatuses[0]
+		return !podConditionTrue(p, corev1.PodReady) && !s.Ready && s.State.Running != nil && s.RestartCount == 0, nil
+	})
+	// With no ready backend the proxy closes connections instead of forwarding them.
+	waitFor(t, "the proxy to drop the unready pod", func() (bool, error) {
+		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + addr + "/whoami")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err != nil, nil
+	})
+}
+
+func testInitContainers(t *testing.T, c *localcluster.Cluster) {
+	ns := newNamespace(t, c.Clientset)
+	ctx := t.Context()
+	initContainer := corev1.Container{
+		Name:  "migrate",
+		Image: podserverImage,
+		Args:  []string{"--exit-after=200ms", "--exit-code=0"},
+		Env:   []corev1.EnvVar{{Name: "LISTEN_ADDR", Value: ":8081"}},
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "initialised", Labels: map[string]string{"app": "initialised"}},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{initContainer},
+			Containers:     []corev1.Container{podserverContainer()},
+		},
+	}
+	if _, err := c.Clientset.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := readyPods(t, c.Clientset, ns, map[string]string{"app": "initialised"}, 1)[0]
+	if !podConditionTrue(&p, corev1.PodInitialized) {
+		t.Errorf("Initialized is not True: %+v", p.Status.Conditions)
+	}
+	if len(p.Status.InitContainerStatuses) != 1 {
+		t.Fatalf("init container statuses: %+v", p.Status.InitContainerStatuses)
+	}
+	term := p.Status.InitContainerStatuses[0].State.Terminated
+	if term == nil || term.ExitCode != 0 || term.Reason != "Completed" {
+		t.Errorf("init container state %+v, want terminated with code 0, Completed", p.Status.InitContainerStatuses[0].State)
+	}
+	main := p.Status.ContainerStatuses[0].State.Running
+	if term != nil && main != nil && main.StartedAt.Before(&term.FinishedAt) {
+		t.Errorf("main container started at %s, before the init container finished at %s", main.StartedAt, term.FinishedAt)
+	}
+}
+
+func waitForEvent(t *testing.T, c *localcluster.Cluster, ns, object, reason, text string) {
+	t.Helper()
+	waitFor(t, "event "+reason+" on "+object, func() (bool, error) {
+		events, err := c.Clientset.CoreV1().Events(ns).List(t.Context(), metav1.ListOptions{
+			FieldSelector: fields.OneTermEqualSelector("involvedObject.name", object).String()})
+		if err != nil {
+			return false, err
+		}
+		for _, e := range events.Items {
+			if e.Reason == reason && strings.Contains(e.Message, text) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 }
 
 func testServiceAccountIdentity(t *testing.T, c *localcluster.Cluster) {

@@ -136,17 +136,19 @@ func podserverDeployment(ns, name string, replicas int32) *appsv1.Deployment {
 }
 
 func podserverContainer(args ...string) corev1.Container {
-	probe := &corev1.Probe{
-		ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString("http")}},
-		PeriodSeconds: 1,
+	probe := func() *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString("http")}},
+			PeriodSeconds: 1,
+		}
 	}
 	return corev1.Container{
 		Name:           "podserver",
 		Image:          podserverImage,
 		Args:           args,
 		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
-		ReadinessProbe: probe,
-		LivenessProbe:  probe,
+		ReadinessProbe: probe(),
+		LivenessProbe:  probe(),
 	}
 }
 
@@ -197,6 +199,19 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: decode: %v", url, err)
+	}
+}
+
+// post sends an empty POST and expects 200.
+func post(t *testing.T, url string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Post(url, "text/plain", nil)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: status %d", url, resp.StatusCode)
 	}
 }
 

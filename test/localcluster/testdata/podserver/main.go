@@ -3,7 +3,8 @@
 //
 //	GET /whoami   {"pod": HOSTNAME, "ip": POD_IP, "pid": …}
 //	GET /env      the process environment as a JSON object
-//	GET /healthz  200
+//	GET /healthz  200, or 503 after POST /healthz/fail (for liveness probes)
+//	GET /readyz   200, or 503 after POST /readyz/fail (for readiness probes)
 //
 // With --exit-after it exits on its own (a crashing container); on SIGTERM it logs
 // "podserver: received SIGTERM" and exits 0.
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -42,7 +44,20 @@ func main() {
 	fmt.Printf("podserver: listening on %s\n", ln.Addr())
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	for _, path := range []string{"/healthz", "/readyz"} {
+		var failing atomic.Bool
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, _ *http.Request) {
+			if failing.Load() {
+				http.Error(w, "failing as asked", http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, "ok")
+		})
+		mux.HandleFunc("POST "+path+"/fail", func(w http.ResponseWriter, _ *http.Request) {
+			failing.Store(true)
+			fmt.Printf("podserver: %s fails from now on\n", path)
+		})
+	}
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]any{"pod": os.Getenv("HOSTNAME"), "ip": os.Getenv("POD_IP"), "pid": os.Getpid()})
 	})
