@@ -72,6 +72,9 @@ func TestPoolExhaustion(t *testing.T) {
 			t.Logf("%s: %d created, %d timed out; max pending %v; timeouts counter %v; health %s",
 				mode, created, timedOut, maxPending, timeouts, monitoring.str("health.status"))
 
+			if metric(metrics, "go_goroutines") <= 0 || metric(metrics, "process_resident_memory_bytes") <= 0 {
+				t.Error("/metrics lacks the Go runtime and process metrics")
+			}
 			if mode == "async" {
 				if created != concurrent || timeouts != 0 {
 					t.Errorf("async engine: %d of %d created, %v timeouts; it must not hold connections across the generator",

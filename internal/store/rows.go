@@ -74,11 +74,11 @@ func DecodeSessionJSON(s *Session, skills, sources []byte) error {
 	return nil
 }
 
-// SessionNotFound and QuestionNotFound are the ErrNotFound errors of SessionQuestion and
-// Session.
+// SessionNotFound reports an unknown session; it wraps ErrNotFound.
 func SessionNotFound(id string) error { return fmt.Errorf("session %q: %w", id, ErrNotFound) }
 
-// QuestionNotFound reports a question that the session does not contain.
+// QuestionNotFound reports a question that the session does not contain; it wraps
+// ErrNotFound.
 func QuestionNotFound(sessionID, questionID string) error {
 	return fmt.Errorf("question %q in session %q: %w", questionID, sessionID, ErrNotFound)
 }
