@@ -42,6 +42,8 @@ type bench struct {
 	workDir     string
 	bin         string
 	databaseURL string
+	// postgresData is the data folder of the throwaway cluster, "" for an external one.
+	postgresData string
 	// readSessions are read by the read workload and pgbench.
 	readSessions []loadgen.Session
 }
@@ -90,6 +92,7 @@ func (b *bench) run(ctx context.Context) (res results, err error) {
 			}
 		}()
 		b.databaseURL = pg.url
+		b.postgresData = filepath.Join(pg.dir, "data")
 	}
 	b.log.printf("migrating %s", b.databaseURL)
 	if err := migrate(ctx, b.bin, b.databaseURL); err != nil {
@@ -150,9 +153,19 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 		}
 	}
 
-	cpuBefore, err := readCPU(srv.pid())
+	meter := cpuMeter{serverPID: srv.pid()}
+	if b.postgresData != "" {
+		if meter.postmasterPID, err = postmasterPID(b.postgresData); err != nil {
+			return pt, fmt.Errorf("finding PostgreSQL's postmaster: %w", err)
+		}
+	}
+	poolBefore, err := scrapePool(ctx, srv.url)
 	if err != nil {
-		return pt, fmt.Errorf("reading the server's CPU time: %w", err)
+		return pt, err
+	}
+	cpuBefore, err := meter.sample()
+	if err != nil {
+		return pt, err
 	}
 	sampler := startMemorySampler(srv.pid(), 200*time.Millisecond)
 	pt.Mixed, err = b.load(ctx, label+" mixed", srv.url, o.mixedMix, nil, concurrency, o.duration)
@@ -163,15 +176,20 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 	if sampleErr != nil {
 		return pt, fmt.Errorf("sampling the server's memory: %w", sampleErr)
 	}
-	cpuAfter, err := readCPU(srv.pid())
+	cpuAfter, err := meter.sample()
 	if err != nil {
-		return pt, fmt.Errorf("reading the server's CPU time: %w", err)
+		return pt, err
+	}
+	poolAfter, err := scrapePool(ctx, srv.url)
+	if err != nil {
+		return pt, err
 	}
 	mem, err := readMemory(srv.pid())
 	if err != nil {
 		return pt, fmt.Errorf("reading the server's memory: %w", err)
 	}
-	pt.PeakRSS, pt.HWM, pt.CPU = peak, mem.HWM, cpuAfter-cpuBefore
+	pt.PeakRSS, pt.HWM = peak, mem.HWM
+	pt.CPU, pt.Pool = meter.between(cpuBefore, cpuAfter), poolAfter.sub(poolBefore)
 
 	if pt.Read, err = b.load(ctx, label+" read", srv.url, readMix, b.readSessions, concurrency, o.duration); err != nil {
 		return pt, err

@@ -57,37 +57,70 @@ func readMemory(pid int) (memory, error) {
 	return parseStatus(b)
 }
 
-// clockTicks is USER_HZ, the unit of the CPU times in /proc/PID/stat; it is 100 on every
-// Linux architecture Go supports.
+// clockTicks is USER_HZ, the unit of the CPU times in /proc; it is 100 on every Linux
+// architecture Go supports.
 const clockTicks = 100
 
-// parseCPU returns the user+system CPU time of a process from the text of
-// /proc/PID/stat. The command name, field 2, may hold spaces and parentheses, so the
-// fields are counted from the last ')'.
-func parseCPU(stat []byte) (time.Duration, error) {
-	end := bytes.LastIndexByte(stat, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("no command name in %q", stat)
-	}
-	// After ')' come field 3 (state) onwards; utime and stime are fields 14 and 15.
-	fields := strings.Fields(string(stat[end+1:]))
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("only %d fields after the command name", len(fields))
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parsing utime %q / stime %q", fields[11], fields[12])
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+func ticks(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+
+// procStat is what the benchmark reads from /proc/PID/stat.
+type procStat struct {
+	PPID int
+	// CPU is the process's own user+system time; ChildrenCPU that of the children it has
+	// waited for (cutime+cstime), where the CPU of PostgreSQL's exited backends goes.
+	CPU, ChildrenCPU time.Duration
 }
 
-func readCPU(pid int) (time.Duration, error) {
+// parseStat reads the text of /proc/PID/stat. The command name, field 2, may hold spaces
+// and parentheses, so the fields are counted from the last ')'.
+func parseStat(stat []byte) (procStat, error) {
+	end := bytes.LastIndexByte(stat, ')')
+	if end < 0 {
+		return procStat{}, fmt.Errorf("no command name in %q", stat)
+	}
+	// After ')' come field 3 (state) onwards: ppid is field 4, utime, stime, cutime and
+	// cstime are fields 14 to 17.
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 15 {
+		return procStat{}, fmt.Errorf("only %d fields after the command name", len(fields))
+	}
+	var v [5]int64
+	for i, idx := range []int{1, 11, 12, 13, 14} {
+		n, err := strconv.ParseInt(fields[idx], 10, 64)
+		if err != nil {
+			return procStat{}, fmt.Errorf("parsing field %d of the stat line: %w", idx+3, err)
+		}
+		v[i] = n
+	}
+	return procStat{PPID: int(v[0]), CPU: ticks(v[1] + v[2]), ChildrenCPU: ticks(v[3] + v[4])}, nil
+}
+
+func readStat(pid int) (procStat, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return procStat{}, err
 	}
-	return parseCPU(b)
+	return parseStat(b)
+}
+
+// parseMachineBusy returns the time all CPUs together spent on anything but idling and
+// waiting for I/O, from the first line of /proc/stat ("cpu user nice system idle iowait
+// irq softirq steal ..."). Guest time is already part of user time.
+func parseMachineBusy(stat []byte) (time.Duration, error) {
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	fields := strings.Fields(string(line))
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0, fmt.Errorf("unexpected first line of /proc/stat: %q", line)
+	}
+	var busy int64
+	for _, idx := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		n, err := strconv.ParseInt(fields[idx], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parsing /proc/stat: %w", err)
+		}
+		busy += n
+	}
+	return ticks(busy), nil
 }
 
 // memorySampler polls a process's resident set, because VmHWM alone covers the whole life

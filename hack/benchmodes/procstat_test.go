@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -31,19 +32,57 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
-func TestParseCPU(t *testing.T) {
-	// Fields 14 and 15 (utime, stime) are 250 and 50 ticks; the command name holds a
-	// space and a parenthesis to check that fields are counted from the last ')'.
-	stat := "4242 (odd) name) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 9 0 100 1000000 5000 18446744073709551615"
-	got, err := parseCPU([]byte(stat))
+func TestParseStat(t *testing.T) {
+	// ppid 1; utime, stime, cutime, cstime = 250, 50, 700, 100 ticks. The command name
+	// holds a space and a parenthesis to check that fields are counted from the last ')'.
+	stat := "4242 (odd) name) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 700 100 20 0 9 0 100 1000000 5000 18446744073709551615"
+	got, err := parseStat([]byte(stat))
 	if err != nil {
-		t.Fatalf("parseCPU: %v", err)
+		t.Fatalf("parseStat: %v", err)
 	}
-	if want := 3 * time.Second; got != want {
-		t.Errorf("got %v, want %v", got, want)
+	if want := (procStat{PPID: 1, CPU: 3 * time.Second, ChildrenCPU: 8 * time.Second}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
-	if _, err := parseCPU([]byte("4242 (short) S 1")); err == nil {
+	if _, err := parseStat([]byte("4242 (short) S 1")); err == nil {
 		t.Error("a truncated stat line was accepted")
+	}
+}
+
+func TestParseMachineBusy(t *testing.T) {
+	// user nice system idle iowait irq softirq steal guest guest_nice
+	got, err := parseMachineBusy([]byte("cpu  1000 10 300 5000 70 5 20 15 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"))
+	if err != nil {
+		t.Fatalf("parseMachineBusy: %v", err)
+	}
+	if want := 1350 * 10 * time.Millisecond; got != want {
+		t.Errorf("busy %v, want %v (idle and iowait excluded)", got, want)
+	}
+	if _, err := parseMachineBusy([]byte("intr 1 2 3\n")); err == nil {
+		t.Error("a /proc/stat without the cpu line was accepted")
+	}
+}
+
+func TestProcessTreeCPUCoversChildren(t *testing.T) {
+	// This test process and a child that burns CPU: the tree must account for at least
+	// the child's time once it has been reaped.
+	before, err := processTreeCPU(os.Getpid())
+	if err != nil {
+		t.Fatalf("processTreeCPU: %v", err)
+	}
+	cmd := exec.Command("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("running the child: %v", err)
+	}
+	child := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	after, err := processTreeCPU(os.Getpid())
+	if err != nil {
+		t.Fatalf("processTreeCPU: %v", err)
+	}
+	if child < 20*time.Millisecond {
+		t.Fatalf("the child used only %v of CPU; the check needs a measurable amount", child)
+	}
+	if grew := after - before; grew < child-20*time.Millisecond {
+		t.Errorf("tree CPU grew by %v, less than the reaped child's %v", grew, child)
 	}
 }
 

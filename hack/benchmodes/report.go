@@ -78,15 +78,30 @@ func renderSection(r results) string {
 
 	p("### Mixed workload: `%s`\n\n", s.MixedMix)
 	p("parse-jd reads the skills taxonomy and the question bank, calls the generator (%s) and writes a session with its questions; the sync engine holds its connection across the generator call, the async engine does not.\n\n", s.GeneratorLatency)
-	p("| mode | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors | VmHWM MiB | VmRSS max MiB | server CPU ms/req | load |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n")
+	p("| mode | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors | VmHWM MiB | VmRSS max MiB |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|\n")
 	for _, pt := range r.Points {
 		m := pt.Mixed
-		p("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n", pt.Mode, pt.Concurrency, m.OKRPS,
+		p("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", pt.Mode, pt.Concurrency, m.OKRPS,
 			msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max),
-			errorText(m), mibText(pt.HWM), mibText(pt.PeakRSS), cpuPerRequest(pt), pt.Load)
+			errorText(m), mibText(pt.HWM), mibText(pt.PeakRSS))
 	}
-	p("\nMemory is the server's, from /proc/PID/status: VmHWM (peak resident set since the process started, read after warm-up and the mixed workload; the RSS goal uses it) and the highest VmRSS sampled every 200 ms during the mixed workload. CPU is the server's user+system time during the mixed workload divided by the requests it completed. Load is the machine's 1-minute load average when the row started.\n\n")
+	p("\nMemory is the server's, from /proc/PID/status: VmHWM (peak resident set since the process started, read after warm-up and the mixed workload; the RSS goal uses it) and the highest VmRSS sampled every 200 ms during the mixed workload.\n\n")
+
+	p("Where the machine's CPU went during the mixed workload (average cores busy, out of %d), and what the server's pool saw:\n\n", r.Machine.CPUs)
+	p("| mode | clients | server | PostgreSQL | load generator | other processes | server CPU ms/req | mean acquire wait ms | connections closed |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, pt := range r.Points {
+		c := pt.CPU
+		pg := "—"
+		if c.PostgresKnown {
+			pg = fmt.Sprintf("%.2f", c.cores(c.Postgres))
+		}
+		p("| %s | %d | %.2f | %s | %.2f | %.2f | %s | %s | %.0f |\n", pt.Mode, pt.Concurrency,
+			c.cores(c.Server), pg, c.cores(c.LoadGen), c.cores(c.Other), cpuPerRequest(pt),
+			msText(pt.Pool.meanWait()), pt.Pool.Closed)
+	}
+	p("\nCPU times come from /proc: the server process, the PostgreSQL cluster (postmaster and every backend, including those of closed connections), this program (which runs the load generator), and the rest of the machine's busy time (/proc/stat), which is other engineers' work. The pool columns are the increase of `interviewapi_db_pool_acquire_duration_seconds` (sum / count) and `interviewapi_db_pool_connections_closed_total` over the workload.\n\n")
 
 	p("### Read-only workload: `%s` (GET /api/v1/sessions/:id over %d sessions)\n\n", s.ReadMix, s.Sessions)
 	p("| run | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors |\n")
@@ -149,10 +164,10 @@ func mibText(kib int64) string {
 }
 
 func cpuPerRequest(pt point) string {
-	if pt.Mixed.Requests == 0 || pt.CPU == 0 {
+	if pt.Mixed.Requests == 0 || pt.CPU.Server == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f", float64(pt.CPU)/float64(time.Millisecond)/float64(pt.Mixed.Requests))
+	return fmt.Sprintf("%.2f", float64(pt.CPU.Server)/float64(time.Millisecond)/float64(pt.Mixed.Requests))
 }
 
 // errorText is "0", or the count with its breakdown: "12 (503 pool_timeout:12)".

@@ -73,8 +73,10 @@ func sampleResults() results {
 		Machine: machine{CPUs: 2, CPUModel: "AMD EPYC", MemoryGiB: 23.4, Kernel: "6.1", GoVersion: "go1.26.8", PostgreSQL: "15.18"},
 		Setup:   setup{Duration: 20 * time.Second, Warmup: 3 * time.Second, MixedMix: "parse-jd=8,analyze-answer=1,session=1", ReadMix: "session=1", PoolSize: 20, MaxOverflow: 30, GeneratorLatency: 50 * time.Millisecond, Sessions: 16},
 		Points: []point{
-			{Mode: "sync", Concurrency: 256, Mixed: summary(800, 400*time.Millisecond, 0), Read: summary(3000, 90*time.Millisecond, 0), HWM: 100 << 10, PeakRSS: 90 << 10, CPU: 2 * time.Second},
-			{Mode: "async", Concurrency: 256, Mixed: summary(3200, 120*time.Millisecond, 0), Read: summary(3500, 80*time.Millisecond, 0), HWM: 70 << 10, CPU: 2 * time.Second},
+			{Mode: "sync", Concurrency: 256, Mixed: summary(800, 400*time.Millisecond, 0), Read: summary(3000, 90*time.Millisecond, 0), HWM: 100 << 10, PeakRSS: 90 << 10,
+				CPU:  cpuShares{Elapsed: 20 * time.Second, Server: 2 * time.Second, Postgres: 10 * time.Second, PostgresKnown: true, LoadGen: 5 * time.Second, Other: 3 * time.Second},
+				Pool: poolCounters{AcquireWaitSum: 25, AcquireWaitCount: 2000, Closed: 40}},
+			{Mode: "async", Concurrency: 256, Mixed: summary(3200, 120*time.Millisecond, 0), Read: summary(3500, 80*time.Millisecond, 0), HWM: 70 << 10, CPU: cpuShares{Elapsed: 20 * time.Second, Server: 2 * time.Second}},
 			{Mode: "sync", Concurrency: 1024, Mixed: summary(790, 1500*time.Millisecond, 12), Read: summary(2900, 400*time.Millisecond, 0), HWM: 150 << 10},
 			{Mode: "async", Concurrency: 1024, Mixed: summary(4300, 300*time.Millisecond, 0), Read: summary(3400, 300*time.Millisecond, 0), HWM: 130 << 10},
 		},
@@ -141,7 +143,8 @@ func TestRenderSection(t *testing.T) {
 	for _, want := range []string{
 		"## Server: sync vs async engines",
 		"2 CPUs (AMD EPYC), 23.4 GiB memory, Linux 6.1, go1.26.8, PostgreSQL 15.18",
-		"| sync | 256 | 800 | 100 | 200 | 400 | 800 | 0 | 100 | 90 | 2.00 |",
+		"| sync | 256 | 800 | 100 | 200 | 400 | 800 | 0 | 100 | 90 |",
+		"| sync | 256 | 0.10 | 0.50 | 0.25 | 0.15 | 2.00 | 12.5 | 40 |",
 		"| sync | 1024 | 790 |",
 		"12 (HTTP 503:12, pool_timeout:12)",
 		"| pgbench (same statements) | 50 | 6000 TPS |",

@@ -16,8 +16,11 @@ type point struct {
 	// HWM is the server's VmHWM (peak resident set, KiB) after warm-up and the mixed
 	// workload; PeakRSS the highest VmRSS sampled during the mixed workload.
 	HWM, PeakRSS int64
-	// CPU is the server's user+system CPU time during the mixed workload.
-	CPU time.Duration
+	// CPU splits the machine's CPU time during the mixed workload between the server,
+	// PostgreSQL, the load generator and everything else.
+	CPU cpuShares
+	// Pool is the increase of the server's pool counters during the mixed workload.
+	Pool poolCounters
 	// Load is the 1-minute load average when the point started.
 	Load float64
 }
