@@ -30,7 +30,7 @@ import (
 // side, each in its own namespace.
 func TestCluster(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, localcluster.Options{})
+	c := startCluster(t, localcluster.Options{CRDPaths: []string{"../../config/crd/bases"}})
 	tests := []struct {
 		name string
 		run  func(*testing.T, *localcluster.Cluster)
@@ -47,6 +47,7 @@ func TestCluster(t *testing.T) {
 		{"ServiceAccountPodGetsItsOwnIdentity", testServiceAccountIdentity},
 		{"DatabaseSecretAndOutage", testDatabase},
 		{"KubectlWorksWithTheKubeconfig", testKubectl},
+		{"CRDsAreInstalled", testCRDsInstalled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,10 +59,12 @@ func TestCluster(t *testing.T) {
 
 func testDeploymentPodsRunReady(t *testing.T, c *localcluster.Cluster) {
 	ns := newNamespace(t, c.Clientset)
+	created := time.Now()
 	if _, err := c.Clientset.AppsV1().Deployments(ns).Create(t.Context(), podserverDeployment(ns, "web", 2), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	pods := readyPods(t, c.Clientset, ns, map[string]string{"app": "web"}, 2)
+	t.Logf("2 pods of a new Deployment Running and Ready %s after its creation", time.Since(created).Round(time.Millisecond))
 	seen := map[string]bool{}
 	for _, p := range pods {
 		ip := net.ParseIP(p.Status.PodIP)
@@ -569,4 +572,17 @@ func testKubectl(t *testing.T, c *localcluster.Cluster) {
 	if want := "podserver: listening on " + running.Status.PodIP + ":8080"; !strings.Contains(string(out), want) {
 		t.Errorf("kubectl logs = %q, want it to contain %q", out, want)
 	}
+}
+
+func testCRDsInstalled(t *testing.T, c *localcluster.Cluster) {
+	resources, err := c.Clientset.Discovery().ServerResourcesForGroupVersion("apps.interviewapi.io/v1alpha1")
+	if err != nil {
+		t.Fatalf("the InterviewAPI group is not served: %v", err)
+	}
+	for _, r := range resources.APIResources {
+		if r.Name == "interviewapis" {
+			return
+		}
+	}
+	t.Errorf("interviewapis not among the served resources %+v", resources.APIResources)
 }
