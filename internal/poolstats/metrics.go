@@ -64,7 +64,7 @@ var (
 		"Open connections of the pool by state: acquired (checked out), idle, constructing (being opened).",
 		[]string{"state"}, nil)
 	closedDesc = prometheus.NewDesc("interviewapi_db_pool_connections_closed_total",
-		"Connections closed by reason: lifetime (recycled), idle (overflow closed when idle), broken (found dead).",
+		"Connections closed by reason: lifetime (recycled), idle (overflow no longer needed), broken (found dead).",
 		[]string{"reason"}, nil)
 )
 

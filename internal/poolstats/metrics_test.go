@@ -45,7 +45,7 @@ interviewapi_db_pool_pending_acquires 1
 interviewapi_db_pool_connections{state="acquired"} 2
 interviewapi_db_pool_connections{state="constructing"} 1
 interviewapi_db_pool_connections{state="idle"} 3
-# HELP interviewapi_db_pool_connections_closed_total Connections closed by reason: lifetime (recycled), idle (overflow closed when idle), broken (found dead).
+# HELP interviewapi_db_pool_connections_closed_total Connections closed by reason: lifetime (recycled), idle (overflow no longer needed), broken (found dead).
 # TYPE interviewapi_db_pool_connections_closed_total counter
 interviewapi_db_pool_connections_closed_total{reason="broken"} 7
 interviewapi_db_pool_connections_closed_total{reason="idle"} 6

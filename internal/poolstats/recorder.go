@@ -51,7 +51,7 @@ type PoolState struct {
 // ClosedCounts counts connections closed since start, by reason.
 type ClosedCounts struct {
 	Lifetime uint64 // recycled at the end of their (jittered) lifetime
-	Idle     uint64 // overflow connections closed when they fell idle
+	Idle     uint64 // overflow connections closed once the load no longer needed them
 	Broken   uint64 // found dead or in a bad state and discarded
 }
 

@@ -296,10 +296,11 @@ func TestEnginePoolLimits(t *testing.T) {
 				t.Errorf("the blocked read failed: %v", err)
 			}
 		})
-		t.Run(string(e.Mode)+"/overflow closed when idle", func(t *testing.T) {
+		t.Run(string(e.Mode)+"/overflow closed when no longer needed", func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			s, rec := storetest.OpenStore(t, e, url, store.PoolSettings{Size: 1, MaxOverflow: 2, AcquireTimeout: 5 * time.Second, Recycle: time.Hour})
+			s, rec := storetest.OpenStore(t, e, url, store.PoolSettings{Size: 1, MaxOverflow: 2, AcquireTimeout: 5 * time.Second,
+				Recycle: time.Hour, OverflowIdle: 200 * time.Millisecond})
 			unlock := lockBank(t, ctx, url)
 			errs := make(chan error, 3)
 			for i := 0; i < 3; i++ {

@@ -57,9 +57,12 @@ type Store interface {
 // PoolSettings are the seed's pool settings, honoured by both engines.
 type PoolSettings struct {
 	Size           int           // connections kept open
-	MaxOverflow    int           // extra connections under load, closed when they fall idle
+	MaxOverflow    int           // extra connections under load, closed when no longer needed
 	AcquireTimeout time.Duration // wait for a connection before ErrPoolTimeout
 	Recycle        time.Duration // maximum connection lifetime; 0: never recycled
+	// OverflowIdle is how long the load must go without needing an overflow connection
+	// before it is closed (see OverflowTrimmer); 0 means DefaultOverflowIdle.
+	OverflowIdle time.Duration
 }
 
 // MaxConns is the total cap: Size + MaxOverflow.

@@ -30,6 +30,9 @@ type Store struct {
 
 	closedIdle   atomic.Uint64
 	closedBroken atomic.Uint64
+
+	stopTrimmer context.CancelFunc
+	trimmerDone chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -47,9 +50,9 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	cfg.MinConns = 0
 	cfg.MaxConnLifetime = settings.Recycle // 0: never recycled
 	cfg.MaxConnLifetimeJitter = settings.RecycleJitter()
-	// Overflow connections are closed on release (see release), like database/sql's
-	// MaxIdleConns does for the sync engine; pgxpool's own idle reaper would also close
-	// the Size connections the seed keeps open, so it is switched off.
+	// Overflow connections are closed by the trimmer once the load has not needed them
+	// for a while (store.OverflowTrimmer), the same rule as the sync engine's; pgxpool's
+	// own idle reaper, which also closes the Size connections the seed keeps, is off.
 	cfg.MaxConnIdleTime = time.Duration(math.MaxInt64)
 	cfg.HealthCheckPeriod = healthCheckPeriod
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > settings.AcquireTimeout {
@@ -63,7 +66,31 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	}
 	s.pool = pool
 	rec.SetState(s.poolState)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopTrimmer, s.trimmerDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.trimmerDone)
+		store.RunOverflowTrimmer(ctx, settings, s.idleAndOpen, s.closeIdle)
+	}()
 	return s, nil
+}
+
+func (s *Store) idleAndOpen() (idle, open int) {
+	st := s.pool.Stat()
+	return int(st.IdleConns()), int(st.TotalConns())
+}
+
+// closeIdle closes n idle connections.
+func (s *Store) closeIdle(n int) {
+	for i, conn := range s.pool.AcquireAllIdle(context.Background()) {
+		if i < n {
+			s.closedIdle.Add(1)
+			go closeQuietly(conn.Hijack())
+			continue
+		}
+		conn.Release()
+	}
 }
 
 // Mode implements store.Store.
@@ -75,10 +102,14 @@ func (s *Store) BeginRequest(ctx context.Context) (context.Context, func(), erro
 }
 
 // Close implements store.Store.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	s.stopTrimmer()
+	<-s.trimmerDone
+	s.pool.Close()
+}
 
 // beforeClose counts the connections pgxpool discards because they are dead or in a bad
-// state; lifetime closes are counted by pgxpool itself and overflow closes by release.
+// state; lifetime closes are counted by pgxpool itself and overflow closes by closeIdle.
 func (s *Store) beforeClose(conn *pgx.Conn) {
 	if conn.IsClosed() || conn.PgConn().IsBusy() || conn.PgConn().TxStatus() != 'I' {
 		s.closedBroken.Add(1)
@@ -116,19 +147,6 @@ func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 }
 
-// release returns conn to the pool, or closes it when the pool already keeps Size idle
-// connections: an overflow connection lives only while the load needs it.
-func (s *Store) release(conn *pgxpool.Conn) {
-	pc := conn.Conn()
-	healthy := !pc.IsClosed() && !pc.PgConn().IsBusy() && pc.PgConn().TxStatus() == 'I'
-	if healthy && int(s.pool.Stat().IdleConns()) >= s.settings.Size {
-		s.closedIdle.Add(1)
-		go closeQuietly(conn.Hijack())
-		return
-	}
-	conn.Release()
-}
-
 func closeQuietly(conn *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -143,6 +161,6 @@ func (s *Store) run(ctx context.Context, fn func(*pgxpool.Conn) error) error {
 	}
 	err = fn(conn)
 	closed := err != nil && conn.Conn().IsClosed()
-	s.release(conn)
+	conn.Release()
 	return store.Classify(err, closed)
 }

@@ -44,6 +44,9 @@ type Store struct {
 	constructing   atomic.Int64
 	closedLifetime atomic.Uint64
 	closedBroken   atomic.Uint64
+
+	stopTrimmer context.CancelFunc
+	trimmerDone chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -70,23 +73,47 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	)
 	s.db = sql.OpenDB(&countingConnector{Connector: connector, constructing: &s.constructing})
 	s.db.SetMaxOpenConns(settings.MaxConns())
-	// database/sql closes a returned connection when Size are already idle: exactly the
-	// seed's overflow semantics (SQLAlchemy's QueuePool).
-	s.db.SetMaxIdleConns(settings.Size)
+	// Returned connections stay idle; overflow ones are closed by the trimmer once the
+	// load has not needed them for a while (store.OverflowTrimmer).
+	s.db.SetMaxIdleConns(settings.MaxConns())
 	if settings.Recycle > 0 {
 		// Lifetimes are enforced with jitter in resetSession; this backstop closes idle
 		// connections that outlived even the longest jittered lifetime.
 		s.db.SetConnMaxLifetime(settings.Recycle + settings.RecycleJitter())
 	}
 	rec.SetState(s.poolState)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopTrimmer, s.trimmerDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.trimmerDone)
+		store.RunOverflowTrimmer(ctx, settings, s.idleAndOpen, s.closeIdle)
+	}()
 	return s, nil
+}
+
+func (s *Store) idleAndOpen() (idle, open int) {
+	st := s.db.Stats()
+	return st.Idle, st.OpenConnections
+}
+
+// closeIdle closes n idle connections: database/sql closes the idle connections beyond
+// a lowered MaxIdleConns at once (and counts them as MaxIdleClosed); the limit is then
+// restored.
+func (s *Store) closeIdle(n int) {
+	s.db.SetMaxIdleConns(max(0, s.db.Stats().Idle-n))
+	s.db.SetMaxIdleConns(s.settings.MaxConns())
 }
 
 // Mode implements store.Store.
 func (s *Store) Mode() store.Mode { return store.ModeSync }
 
 // Close implements store.Store.
-func (s *Store) Close() { _ = s.db.Close() }
+func (s *Store) Close() {
+	s.stopTrimmer()
+	<-s.trimmerDone
+	_ = s.db.Close()
+}
 
 // afterConnect stamps a new connection with the end of its jittered lifetime.
 func (s *Store) afterConnect(_ context.Context, conn *pgx.Conn) error {
