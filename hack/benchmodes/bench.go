@@ -110,19 +110,56 @@ func (b *bench) run(ctx context.Context) (res results, err error) {
 			}
 			res.Points = append(res.Points, pt)
 		}
+		run, err := b.pgbench(ctx, c)
+		if err != nil {
+			return res, err
+		}
+		res.Pgbench = append(res.Pgbench, run)
 	}
+	res.Machine.LoadEnd = loadAverage()
+	return res, nil
+}
 
-	b.log.printf("pgbench: the session read's statements, %d clients, %s", o.pgbenchClients, o.duration)
+// pgbench runs the physical reference on the read sessions, after the rows of concurrency.
+func (b *bench) pgbench(ctx context.Context, after int) (pgbenchRun, error) {
+	o := b.opts
+	run := pgbenchRun{After: after}
+	b.log.printf("pgbench after the %d-client rows: the session read's statements, %d clients, %s", after, o.pgbenchClients, o.duration)
 	ids := make([]string, len(b.readSessions))
 	for i, s := range b.readSessions {
 		ids[i] = s.ID
 	}
-	if res.Pgbench, err = runPgbench(ctx, o.pgBin, b.databaseURL, b.workDir, sessionReadScript, ids, o.pgbenchClients, o.duration, b.log); err != nil {
-		return res, err
+	meter, err := b.meter(0)
+	if err != nil {
+		return run, err
 	}
-	b.log.printf("pgbench: %.0f TPS, average latency %s ms, %d failed", res.Pgbench.TPS, msText(res.Pgbench.LatencyAvg), res.Pgbench.Failed)
-	res.Machine.LoadEnd = loadAverage()
-	return res, nil
+	beforeRun, err := meter.sample()
+	if err != nil {
+		return run, err
+	}
+	if run.Result, err = runPgbench(ctx, o.pgBin, b.databaseURL, b.workDir, sessionReadScript, ids, o.pgbenchClients, o.duration, b.log); err != nil {
+		return run, err
+	}
+	afterRun, err := meter.sample()
+	if err != nil {
+		return run, err
+	}
+	run.CPU = meter.between(beforeRun, afterRun)
+	b.log.printf("pgbench: %.0f TPS, average latency %s ms, %d failed", run.Result.TPS, msText(run.Result.LatencyAvg), run.Result.Failed)
+	return run, nil
+}
+
+// meter returns a CPU meter of serverPID (0: none) and of the throwaway cluster.
+func (b *bench) meter(serverPID int) (cpuMeter, error) {
+	m := cpuMeter{serverPID: serverPID}
+	if b.postgresData != "" {
+		pid, err := postmasterPID(b.postgresData)
+		if err != nil {
+			return m, fmt.Errorf("finding PostgreSQL's postmaster: %w", err)
+		}
+		m.postmasterPID = pid
+	}
+	return m, nil
 }
 
 // point measures one mode at one concurrency on a fresh server.
@@ -153,11 +190,9 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 		}
 	}
 
-	meter := cpuMeter{serverPID: srv.pid()}
-	if b.postgresData != "" {
-		if meter.postmasterPID, err = postmasterPID(b.postgresData); err != nil {
-			return pt, fmt.Errorf("finding PostgreSQL's postmaster: %w", err)
-		}
+	meter, err := b.meter(srv.pid())
+	if err != nil {
+		return pt, err
 	}
 	poolBefore, err := scrapePool(ctx, srv.url)
 	if err != nil {
@@ -191,9 +226,18 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 	pt.PeakRSS, pt.HWM = peak, mem.HWM
 	pt.CPU, pt.Pool = meter.between(cpuBefore, cpuAfter), poolAfter.sub(poolBefore)
 
+	readBefore, err := meter.sample()
+	if err != nil {
+		return pt, err
+	}
 	if pt.Read, err = b.load(ctx, label+" read", srv.url, readMix, b.readSessions, concurrency, o.duration); err != nil {
 		return pt, err
 	}
+	readAfter, err := meter.sample()
+	if err != nil {
+		return pt, err
+	}
+	pt.ReadCPU = meter.between(readBefore, readAfter)
 	select {
 	case <-srv.exited:
 		return pt, fmt.Errorf("%s: the server exited during the run (%v); log: %s", label, srv.waitErr, srv.logPath)

@@ -20,7 +20,8 @@ type cpuShares struct {
 	// whose CPU is then part of Other when it runs on this machine.
 	Postgres      time.Duration
 	PostgresKnown bool
-	// LoadGen is this program, which runs the load generator in-process.
+	// LoadGen is the client side: this program, which runs the load generator
+	// in-process, and pgbench, its child.
 	LoadGen time.Duration
 	// Other is everything else: other engineers' builds and tests.
 	Other time.Duration
@@ -36,7 +37,7 @@ func (c cpuShares) cores(d time.Duration) float64 {
 
 // cpuMeter samples the CPU time of the benchmark's processes and of the machine.
 type cpuMeter struct {
-	serverPID     int
+	serverPID     int // 0 when no server runs (pgbench)
 	postmasterPID int // 0 when the database is not ours
 }
 
@@ -54,16 +55,20 @@ func (m cpuMeter) sample() (cpuSample, error) {
 	if s.busy, err = parseMachineBusy(b); err != nil {
 		return s, err
 	}
-	server, err := readStat(m.serverPID)
-	if err != nil {
-		return s, fmt.Errorf("reading the server's CPU time: %w", err)
+	if m.serverPID != 0 {
+		server, err := readStat(m.serverPID)
+		if err != nil {
+			return s, fmt.Errorf("reading the server's CPU time: %w", err)
+		}
+		s.server = server.CPU
 	}
-	s.server = server.CPU
 	self, err := readStat(os.Getpid())
 	if err != nil {
 		return s, fmt.Errorf("reading this program's CPU time: %w", err)
 	}
-	s.loadGen = self.CPU
+	// Children count once reaped: within a phase that is pgbench, never the server,
+	// which outlives every phase.
+	s.loadGen = self.CPU + self.ChildrenCPU
 	if m.postmasterPID != 0 {
 		if s.postgres, err = processTreeCPU(m.postmasterPID); err != nil {
 			return s, fmt.Errorf("reading PostgreSQL's CPU time: %w", err)

@@ -92,30 +92,33 @@ func renderSection(r results) string {
 	p("| mode | clients | server | PostgreSQL | load generator | other processes | server CPU ms/req | mean acquire wait ms | connections closed |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, pt := range r.Points {
-		c := pt.CPU
-		pg := "—"
-		if c.PostgresKnown {
-			pg = fmt.Sprintf("%.2f", c.cores(c.Postgres))
-		}
-		p("| %s | %d | %.2f | %s | %.2f | %.2f | %s | %s | %.0f |\n", pt.Mode, pt.Concurrency,
-			c.cores(c.Server), pg, c.cores(c.LoadGen), c.cores(c.Other), cpuPerRequest(pt),
+		p("| %s | %d | %s | %s | %s | %.0f |\n", pt.Mode, pt.Concurrency, cpuCells(pt.CPU, true), cpuPerRequest(pt),
 			msText(pt.Pool.meanWait()), pt.Pool.Closed)
 	}
 	p("\nCPU times come from /proc: the server process, the PostgreSQL cluster (postmaster and every backend, including those of closed connections), this program (which runs the load generator), and the rest of the machine's busy time (/proc/stat), which is other engineers' work. The pool columns are the increase of `interviewapi_db_pool_acquire_duration_seconds` (sum / count) and `interviewapi_db_pool_connections_closed_total` over the workload.\n\n")
 
 	p("### Read-only workload: `%s` (GET /api/v1/sessions/:id over %d sessions)\n\n", s.ReadMix, s.Sessions)
-	p("| run | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
-	for _, pt := range r.Points {
-		m := pt.Read
-		p("| %s | %d | %.0f | %s | %s | %s | %s | %s |\n", pt.Mode, pt.Concurrency, m.OKRPS,
-			msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max), errorText(m))
+	p("Each session has its questions and %d analysed answers. After the rows of each concurrency, pgbench runs the same statements as the physical reference (its \"p50\" is its average latency; it reports no percentiles). CPU columns as above, in cores; the client is the load generator, or pgbench.\n\n", analysesPerReadSession)
+	p("| run | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server | PostgreSQL | client | other |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n")
+	for _, c := range r.concurrencies() {
+		for _, pt := range r.Points {
+			if pt.Concurrency != c {
+				continue
+			}
+			m := pt.Read
+			p("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s |\n", pt.Mode, pt.Concurrency, m.OKRPS,
+				msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max), errorText(m), cpuCells(pt.ReadCPU, true))
+		}
+		if pg := r.pgbenchAfter(c); pg != nil {
+			res := pg.Result
+			p("| pgbench | %d | %.0f | avg %s | — | — | — | %d failed | %s |\n", res.Clients, res.TPS, msText(res.LatencyAvg), res.Failed, cpuCells(pg.CPU, false))
+		}
 	}
-	if r.Pgbench.TPS > 0 {
-		pg := r.Pgbench
-		p("| pgbench (same statements) | %d | %.0f TPS | | | | | %d failed |\n", pg.Clients, pg.TPS, pg.Failed)
-		p("\npgbench is the physical reference: the statements the server runs for this request, straight from a C client, `pgbench -n -M prepared -c %d -T %d`, average latency %s ms, one script per session chosen at random:\n\n",
-			pg.Clients, int(pg.Duration.Seconds()), msText(pg.LatencyAvg))
+	if len(r.Pgbench) > 0 {
+		res := r.Pgbench[0].Result
+		p("\npgbench: `pgbench -n -M prepared -c %d -j %d -T %d`, one script per session, chosen at random; the three statements are independent and the async engine sends them as one pipelined `pgx.Batch`, so the script pipelines them too:\n\n",
+			res.Clients, min(res.Clients, r.Machine.CPUs), int(res.Duration.Seconds()))
 		p("```\n%s```\n\n", mustRender(r.Script))
 	}
 
@@ -132,11 +135,23 @@ func renderSection(r results) string {
 	return b.String()
 }
 
+// cpuCells renders the CPU shares as "server | PostgreSQL | client | other" cells.
+func cpuCells(c cpuShares, withServer bool) string {
+	server, pg := "—", "—"
+	if withServer {
+		server = fmt.Sprintf("%.2f", c.cores(c.Server))
+	}
+	if c.PostgresKnown {
+		pg = fmt.Sprintf("%.2f", c.cores(c.Postgres))
+	}
+	return fmt.Sprintf("%s | %s | %.2f | %.2f", server, pg, c.cores(c.LoadGen), c.cores(c.Other))
+}
+
 // estimate is the wall time of a run like this one, for the reproduce line.
 func estimate(r results) string {
 	s := r.Setup
 	perPoint := s.Warmup + 2*s.Duration + 3*time.Second
-	total := time.Duration(len(r.Points))*perPoint + s.Duration + 30*time.Second
+	total := time.Duration(len(r.Points))*perPoint + time.Duration(len(r.Pgbench))*s.Duration + 30*time.Second
 	return fmt.Sprintf("%.0f min", max(1, total.Minutes()))
 }
 

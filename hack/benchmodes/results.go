@@ -21,6 +21,8 @@ type point struct {
 	CPU cpuShares
 	// Pool is the increase of the server's pool counters during the mixed workload.
 	Pool poolCounters
+	// ReadCPU splits the machine's CPU time during the read workload.
+	ReadCPU cpuShares
 	// Load is the 1-minute load average when the point started.
 	Load float64
 }
@@ -31,8 +33,27 @@ type results struct {
 	Machine machine
 	Setup   setup
 	Points  []point
-	Pgbench pgbenchResult
+	Pgbench []pgbenchRun
 	Script  pgbenchScript
+}
+
+// pgbenchRun is one pgbench reference, run right after the rows of one concurrency so
+// that the reference and those rows saw the same background load.
+type pgbenchRun struct {
+	After  int // the concurrency of the rows just before
+	Result pgbenchResult
+	CPU    cpuShares
+}
+
+// pgbenchAfter returns the pgbench run that followed the rows of concurrency, nil when
+// there was none.
+func (r results) pgbenchAfter(concurrency int) *pgbenchRun {
+	for i := range r.Pgbench {
+		if r.Pgbench[i].After == concurrency {
+			return &r.Pgbench[i]
+		}
+	}
+	return nil
 }
 
 // setup is what was held constant across the points.
