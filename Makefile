@@ -11,6 +11,10 @@ KUBECTL := $(K8S_BIN)/kubectl
 # envtest and the local cluster read the Kubernetes binaries from here.
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
 
+# Version stamped into the binaries' --version.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
 # How long each fuzz target runs inside `make test`; longer runs: make fuzz FUZZTIME=5m
 FUZZTIME ?= 5s
 # End-to-end tests run in `make test` unless SKIP_E2E=1 is set explicitly.
@@ -71,7 +75,7 @@ seed: ## Regenerate the question-bank seed migration from hack/genseed (commit b
 
 .PHONY: build
 build: ## Build the server, the operator and the kubectl plugin into bin/.
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 .PHONY: run
 run: manifests generate ## Run the operator against the cluster of the current kubeconfig.
