@@ -160,7 +160,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote the bench-modes section of %s\n\n", o.out)
 	for _, g := range evaluateGoals(res) {
-		fmt.Fprintf(stdout, "%-8s %s: %s\n", g.Verdict, g.Name, g.Measured)
+		measured := g.Measured
+		if measured == "" {
+			measured = "—"
+		}
+		fmt.Fprintf(stdout, "%-12s %s: %s\n", g.Verdict, g.Name, measured)
 	}
 	return nil
 }

@@ -13,11 +13,13 @@ import (
 	"github.com/interviewapi/operator/hack/loadgen/loadgen"
 )
 
-// The section of docs/benchmarks.md this program owns; everything outside the markers is
-// left as it is.
+// The part of docs/benchmarks.md this program owns; everything outside the markers,
+// including the section's heading and any hand-written reading of the figures after the
+// end marker, is left as it is.
 const (
-	sectionStart = "<!-- bench-modes:start -->"
-	sectionEnd   = "<!-- bench-modes:end -->"
+	sectionHeading = "## Server: sync vs async engines"
+	sectionStart   = "<!-- bench-modes:start -->"
+	sectionEnd     = "<!-- bench-modes:end -->"
 )
 
 // docHeader starts docs/benchmarks.md when the file does not exist yet.
@@ -47,14 +49,14 @@ func updateSection(path, section string) error {
 }
 
 // replaceSection puts section between the markers of doc (markers included in the
-// result), or appends markers and section when doc has none.
+// result), or appends the heading, markers and section when doc has no markers.
 func replaceSection(doc, section string) (string, error) {
 	block := sectionStart + "\n" + strings.TrimSpace(section) + "\n" + sectionEnd
 	start := strings.Index(doc, sectionStart)
 	end := strings.Index(doc, sectionEnd)
 	switch {
 	case start < 0 && end < 0:
-		return strings.TrimRight(doc, "\n") + "\n\n" + block + "\n", nil
+		return strings.TrimRight(doc, "\n") + "\n\n" + sectionHeading + "\n\n" + block + "\n", nil
 	case start < 0 || end < start || strings.Count(doc, sectionStart) > 1 || strings.Count(doc, sectionEnd) > 1:
 		return "", fmt.Errorf("the %s … %s markers are damaged; fix them by hand", sectionStart, sectionEnd)
 	}
@@ -67,7 +69,6 @@ func renderSection(r results) string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	s := r.Setup
 
-	p("## Server: sync vs async engines\n\n")
 	p("Written by `make bench-modes` (`go run ./hack/benchmodes`) on %s.\n\n", r.Date.UTC().Format("2006-01-02 15:04 MST"))
 	p("**Machine:** %s. 1-minute load average %.2f at the start and %.2f at the end. ", r.Machine, r.Machine.LoadStart, r.Machine.LoadEnd)
 	p("The load generator, PostgreSQL and the server share these %d CPUs, and other engineers' builds ran on them at the same time, so every figure is a floor of what the server does alone.\n\n", r.Machine.CPUs)

@@ -18,7 +18,7 @@ func TestReplaceSection(t *testing.T) {
 		want    string
 		wantErr bool
 	}{
-		{"appends to a document without markers", "# Benchmarks\n\nintro\n", "# Benchmarks\n\nintro\n\n" + block + "\n", false},
+		{"appends heading and section to a document without markers", "# Benchmarks\n\nintro\n", "# Benchmarks\n\nintro\n\n" + sectionHeading + "\n\n" + block + "\n", false},
 		{"replaces between markers and keeps the rest",
 			"# B\n\n## Other\nkeep me\n\n" + sectionStart + "\nOLD\nOLD\n" + sectionEnd + "\n\n## Later\nkeep me too\n",
 			"# B\n\n## Other\nkeep me\n\n" + block + "\n\n## Later\nkeep me too\n", false},
@@ -52,7 +52,7 @@ func TestUpdateSectionCreatesThenReplaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	if !strings.HasPrefix(doc, "# Benchmarks") || strings.Contains(doc, "first") || strings.Count(doc, "second") != 1 {
+	if !strings.HasPrefix(doc, "# Benchmarks") || strings.Contains(doc, "first") || strings.Count(doc, "second") != 1 || strings.Count(doc, sectionHeading) != 1 {
 		t.Errorf("document after create+replace:\n%s", doc)
 	}
 }
@@ -145,7 +145,7 @@ func TestEvaluateGoalsWithoutFigures(t *testing.T) {
 func TestRenderSection(t *testing.T) {
 	doc := renderSection(sampleResults())
 	for _, want := range []string{
-		"## Server: sync vs async engines",
+		"Written by `make bench-modes`",
 		"2 CPUs (AMD EPYC), 23.4 GiB memory, Linux 6.1, go1.26.8, PostgreSQL 15.18",
 		"| sync | 256 | 800 | 100 | 200 | 400 | 800 | 0 | 100 | 90 |",
 		"| sync | 256 | 0.10 | 0.50 | 0.25 | 0.15 | 2.00 | 12.5 | 40 |",
