@@ -42,6 +42,9 @@ type agent struct {
 	queue   workqueue.TypedRateLimitingInterface[string]
 	runDone chan struct{}
 	started bool
+	// hurry ends when the cluster stops: grace periods still running are cut short.
+	hurry    context.Context
+	hurryNow context.CancelFunc
 
 	mu       sync.Mutex
 	workers  map[types.UID]*podWorker
@@ -58,6 +61,7 @@ func (a *agent) watch(informer cache.SharedIndexInformer) error {
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "node-agent"})
 	a.workers = map[types.UID]*podWorker{}
 	a.runDone = make(chan struct{})
+	a.hurry, a.hurryNow = context.WithCancel(context.Background())
 	_, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    a.enqueue,
 		UpdateFunc: func(_, obj any) { a.enqueue(obj) },
@@ -263,9 +267,14 @@ func (a *agent) podRunning(ns, name string) bool {
 	return false
 }
 
-// stop ends every pod (grace capped at shutdownGrace) without touching the API, which
-// is about to stop too.
+// stop ends every pod within shutdownGrace, those already stopping included, without
+// touching the API, which is about to stop too.
 func (a *agent) stop() {
+	if a.hurryNow != nil {
+		timer := time.AfterFunc(shutdownGrace, a.hurryNow)
+		defer timer.Stop()
+		defer a.hurryNow()
+	}
 	if !a.started {
 		return
 	}

@@ -273,14 +273,16 @@ func (r *containerRunner) markStarted() {
 // shutdown runs the container's preStop hook, then stops the process: SIGTERM to its
 // process group, SIGKILL at the deadline.
 func (r *containerRunner) shutdown(proc *process, target probeTarget, deadline time.Time) {
+	// The hurry context ends when the whole cluster stops and cuts grace periods short.
+	hurry := r.w.a.hurry
 	if h := r.c.Lifecycle; h != nil && h.PreStop != nil && !proc.exited() {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		ctx, cancel := context.WithDeadline(hurry, deadline)
 		if err := runHook(ctx, h.PreStop, target); err != nil {
 			r.w.event(corev1.EventTypeWarning, "FailedPreStopHook", "PreStopHook failed: %v", err)
 		}
 		cancel()
 	}
-	proc.stop(max(time.Until(deadline), 0))
+	proc.stopOrHurry(max(time.Until(deadline), 0), hurry.Done())
 }
 
 // killGrace is the grace period of a container killed for a failed probe.

@@ -97,13 +97,19 @@ func (p *process) signalGroup(sig syscall.Signal) {
 // stop asks the group to end with SIGTERM, waits up to grace, then kills it. It
 // returns once the process has been reaped; leftover members of the group get SIGKILL
 // too, so nothing the program started survives it.
-func (p *process) stop(grace time.Duration) {
+func (p *process) stop(grace time.Duration) { p.stopOrHurry(grace, nil) }
+
+// stopOrHurry is stop whose grace period ends early when hurry closes.
+func (p *process) stopOrHurry(grace time.Duration, hurry <-chan struct{}) {
 	if !p.exited() {
 		p.signalGroup(syscall.SIGTERM)
+		t := time.NewTimer(grace)
 		select {
 		case <-p.done:
-		case <-time.After(grace):
+		case <-t.C:
+		case <-hurry:
 		}
+		t.Stop()
 	}
 	p.signalGroup(syscall.SIGKILL)
 	<-p.done
