@@ -60,6 +60,9 @@ func (r *containerRunner) run() int {
 	delay := w.a.backoff.initial
 	lastCode := -1
 	for run := 0; ; run++ {
+		if w.stopping() {
+			return lastCode
+		}
 		if run > 0 {
 			if !r.backOff(delay, lastCode) {
 				return lastCode
@@ -90,40 +93,15 @@ func (r *containerRunner) run() int {
 // start prepares and starts one run of the container.
 func (r *containerRunner) start() (*process, probeTarget, error) {
 	w := r.w
-	pod := w.currentPod()
 	binary, err := w.a.images.resolve(r.c.Image)
 	if err != nil {
 		return nil, probeTarget{}, err
 	}
-	ctx, cancel := context.WithTimeout(w.ctx, 10*time.Second)
-	defer cancel()
-	env, err := w.a.env.resolve(ctx, pod, &r.c, w.ip.String(), w.a.hostIP)
+	env, err := r.environment()
 	if err != nil {
 		return nil, probeTarget{}, err
 	}
-	applyPodNetworkEnv(env, &r.c, w.ip.String())
-	full := w.baseEnv()
-	for _, kv := range env.list() {
-		name, value, _ := strings.Cut(kv, "=")
-		full.set(name, value)
-	}
-	if kc := w.kubeconfigPath(); kc != "" {
-		if _, ok := full.get("KUBECONFIG"); !ok {
-			full.set("KUBECONFIG", kc)
-		}
-	}
-	var args []string
-	if len(r.c.Command) > 0 {
-		// An image here is one program: command[0] names it inside the image and is
-		// replaced by the mapped binary.
-		args = append(args, r.c.Command[1:]...)
-	}
-	args = append(args, r.c.Args...)
-	for i, a := range args {
-		args[i] = expandVars(a, full.get)
-	}
-	args = bindArgsToPod(args, w.ip.String())
-
+	args := r.arguments(env)
 	out, err := openLog(w.containerLog(r.c.Name))
 	if err != nil {
 		return nil, probeTarget{}, err
@@ -135,7 +113,7 @@ func (r *containerRunner) start() (*process, probeTarget, error) {
 		}
 	}
 	proc, err := startProcess(processSpec{
-		name: w.key + "/" + r.c.Name, path: binary, args: args, env: full.list(), dir: dir, out: out,
+		name: w.key + "/" + r.c.Name, path: binary, args: args, env: env.list(), dir: dir, out: out,
 	})
 	if err != nil {
 		return nil, probeTarget{}, &runError{err.Error()}
@@ -158,7 +136,48 @@ func (r *containerRunner) start() (*process, probeTarget, error) {
 		s.Started = new(r.c.StartupProbe == nil)
 	})
 	r.runs++
-	return proc, probeTarget{podIP: w.ip.String(), container: &r.c, env: full.list(), dir: dir}, nil
+	return proc, probeTarget{podIP: w.ip.String(), container: &r.c, env: env.list(), dir: dir}, nil
+}
+
+// environment is the process's whole environment: the base, the container's resolved
+// env, then what the node adds (POD_IP, LISTEN_ADDR, KUBECONFIG) where the container
+// leaves them unset.
+func (r *containerRunner) environment() (*orderedEnv, error) {
+	w := r.w
+	ctx, cancel := context.WithTimeout(w.ctx, 10*time.Second)
+	defer cancel()
+	declared, err := w.a.env.resolve(ctx, w.currentPod(), &r.c, w.ip.String(), w.a.hostIP)
+	if err != nil {
+		return nil, err
+	}
+	applyPodNetworkEnv(declared, &r.c, w.ip.String())
+	env := w.baseEnv()
+	for _, kv := range declared.list() {
+		name, value, _ := strings.Cut(kv, "=")
+		env.set(name, value)
+	}
+	if kc := w.kubeconfigPath(); kc != "" {
+		if _, ok := env.get("KUBECONFIG"); !ok {
+			env.set("KUBECONFIG", kc)
+		}
+	}
+	return env, nil
+}
+
+// arguments are the process's arguments: an image here is one program, so command[0]
+// (its name inside the image) is dropped for the mapped binary, and command[1:] and
+// args follow with $(VAR) references expanded and wildcard listen addresses narrowed
+// to the pod's.
+func (r *containerRunner) arguments(env *orderedEnv) []string {
+	var args []string
+	if len(r.c.Command) > 0 {
+		args = append(args, r.c.Command[1:]...)
+	}
+	args = append(args, r.c.Args...)
+	for i, a := range args {
+		args[i] = expandVars(a, env.get)
+	}
+	return bindArgsToPod(args, r.w.ip.String())
 }
 
 // supervise watches one run: it probes the process, kills it when its liveness fails,

@@ -109,10 +109,12 @@ func (w *podWorker) run() {
 				return
 			}
 		}
-		if code := r.run(); code != 0 {
-			if !w.stopping() {
-				w.update(func(s *podSnapshot) { s.initFailed = true })
-			}
+		code := r.run()
+		if w.stopping() {
+			return
+		}
+		if code != 0 {
+			w.update(func(s *podSnapshot) { s.initFailed = true })
 			return
 		}
 	}
