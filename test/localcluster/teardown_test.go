@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -81,6 +82,11 @@ func TestKilledProgramLeavesNoChildProcess(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, "ready"))
 		return err == nil, nil
 	})
+	// The service map is readable from scripts.
+	addr, err := exec.Command(program, "service-addr", "--dir", dir, "default/kubernetes:443").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(addr), "127.0.0.1:") {
+		t.Errorf("service-addr default/kubernetes:443 = %q, %v; want 127.0.0.1:PORT", addr, err)
+	}
 	// A pod, so that the program has a pod process too.
 	kubectl := kubectlPath(t)
 	if b, err := exec.Command(kubectl, "--kubeconfig", filepath.Join(dir, "kubeconfig"), "run", "orphan",
