@@ -142,17 +142,18 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) error {
-	// The database initialises while the control plane starts.
-	dbDone := make(chan error, 1)
-	if c.db != nil {
-		go func() {
-			url, err := c.db.start(ctx)
-			c.DatabaseURL = url
-			dbDone <- err
-		}()
-	} else {
-		dbDone <- nil
-	}
+	// The database initialises while the control plane starts, and the controller
+	// manager while the node comes up. Whatever happens, start returns only after both
+	// have finished, so that Stop never races with them.
+	dbDone := background(func() error {
+		if c.db == nil {
+			return nil
+		}
+		url, err := c.db.start(ctx)
+		c.DatabaseURL = url
+		return err
+	})
+	defer dbDone.wait()
 
 	creds, err := newCredentials(c.layout.pki())
 	if err != nil {
@@ -189,8 +190,8 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 
 	// The controller manager starts while the node comes up; its readiness is
 	// awaited below.
-	kcmReady := make(chan error, 1)
-	go func() { kcmReady <- c.cp.startControllerManager(ctx, kcmKubeconfig, clientset) }()
+	kcmReady := background(func() error { return c.cp.startControllerManager(ctx, kcmKubeconfig, clientset) })
+	defer kcmReady.wait()
 
 	if err := c.startNode(ctx, creds, opts); err != nil {
 		return err
@@ -202,10 +203,10 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 			return fmt.Errorf("install CRDs: %w", err)
 		}
 	}
-	if err := <-kcmReady; err != nil {
+	if err := kcmReady.wait(); err != nil {
 		return err
 	}
-	if err := <-dbDone; err != nil {
+	if err := dbDone.wait(); err != nil {
 		return err
 	}
 	if c.db != nil {
@@ -217,6 +218,26 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 		return err
 	}
 	return os.WriteFile(c.layout.readyFile(), []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644)
+}
+
+// task is work running in the background; wait returns its error, as often as asked.
+type task struct {
+	done chan struct{}
+	err  error
+}
+
+func background(fn func() error) *task {
+	t := &task{done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		t.err = fn()
+	}()
+	return t
+}
+
+func (t *task) wait() error {
+	<-t.done
+	return t.err
 }
 
 // startNode registers the Node and starts its agent, the kubelet API and the service

@@ -113,3 +113,42 @@ func TestKilledProgramLeavesNoChildProcess(t *testing.T) {
 		t.Errorf("processes left after the program was killed: %v", left)
 	}
 }
+
+// A start that fails part-way says why and stops what it had started.
+func TestFailedStartReportsWhyAndStopsWhatStarted(t *testing.T) {
+	t.Parallel()
+	assets, err := filepath.Abs(filepath.Join("..", "..", "bin", "k8s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
+		assets = dir
+	}
+	// Real etcd and controller manager, and an API server that refuses to start.
+	k8sBin := t.TempDir()
+	for _, name := range []string{"etcd", "kube-controller-manager"} {
+		if err := os.Symlink(filepath.Join(assets, name), filepath.Join(k8sBin, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broken := "#!/bin/sh\necho 'Error: unknown flag: --for-this-test' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(k8sBin, "kube-apiserver"), []byte(broken), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, KubernetesBinDir: k8sBin})
+	if err == nil {
+		c.Stop()
+		t.Fatal("Start succeeded with a broken kube-apiserver")
+	}
+	for _, want := range []string{"kube-apiserver exited with code 1", "unknown flag: --for-this-test"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if left := processesUnder(t, dir); len(left) > 0 {
+		t.Errorf("processes left after the failed start: %v", left)
+	}
+}
