@@ -74,12 +74,16 @@ seed: ## Regenerate the question-bank seed migration from hack/genseed (commit b
 ##@ Build
 
 .PHONY: build
-build: ## Build the server, the operator and the kubectl plugin into bin/.
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+build: ## Build the server, the operator, the kubectl plugin, the local cluster and the load generator into bin/.
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/... ./hack/localcluster ./hack/loadgen
 
 .PHONY: run
 run: manifests generate ## Run the operator against the cluster of the current kubeconfig.
 	$(GO) run ./cmd/interviewapi-operator
+
+.PHONY: localcluster
+localcluster: tools build ## Run the local cluster (Kubernetes on loopback, pods as local processes) until Ctrl-C.
+	$(BIN)/localcluster --dir .localcluster --crd config/crd/bases
 
 ##@ Deployment
 
