@@ -27,13 +27,6 @@ func (l *progressLog) printf(format string, args ...any) {
 	fmt.Fprintf(l.w, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
-// Write lets tools' output (pgbench progress) go through the same log.
-func (l *progressLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // bench is one benchmark run.
 type bench struct {
 	opts options
@@ -137,7 +130,8 @@ func (b *bench) pgbench(ctx context.Context, after int) (pgbenchRun, error) {
 	if err != nil {
 		return run, err
 	}
-	if run.Result, err = runPgbench(ctx, o.pgBin, b.databaseURL, b.workDir, sessionReadScript, ids, o.pgbenchClients, o.duration, b.log); err != nil {
+	if run.Result, err = runPgbench(ctx, o.pgBin, b.databaseURL, b.workDir, sessionReadScript, ids, o.pgbenchClients, o.duration,
+		func(line string) { b.log.printf("    pgbench %s", line) }); err != nil {
 		return run, err
 	}
 	afterRun, err := meter.sample()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,8 +60,8 @@ type pgbenchResult struct {
 }
 
 // runPgbench runs one script per session, chosen at random with equal weights, and
-// forwards pgbench's progress lines to progress.
-func runPgbench(ctx context.Context, pgBin, databaseURL, workDir string, script pgbenchScript, sessionIDs []string, clients int, duration time.Duration, progress io.Writer) (pgbenchResult, error) {
+// hands pgbench's progress lines to progress.
+func runPgbench(ctx context.Context, pgBin, databaseURL, workDir string, script pgbenchScript, sessionIDs []string, clients int, duration time.Duration, progress func(line string)) (pgbenchResult, error) {
 	if len(sessionIDs) == 0 {
 		return pgbenchResult{}, errors.New("pgbench needs at least one session id")
 	}
@@ -99,7 +98,7 @@ func runPgbench(ctx context.Context, pgBin, databaseURL, workDir string, script 
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.HasPrefix(line, "progress:") {
-				fmt.Fprintln(progress, "    pgbench", line)
+				progress(line)
 				continue
 			}
 			tail = append(tail, line)

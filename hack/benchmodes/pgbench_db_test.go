@@ -59,7 +59,7 @@ SELECT id::text FROM s`).Scan(&id)
 		ids = append(ids, id)
 	}
 
-	res, err := runPgbench(ctx, pgBin, url, t.TempDir(), sessionReadScript, ids, 2, time.Second, io.Discard)
+	res, err := runPgbench(ctx, pgBin, url, t.TempDir(), sessionReadScript, ids, 2, time.Second, func(string) {})
 	if err != nil {
 		t.Fatalf("runPgbench: %v", err)
 	}
@@ -68,7 +68,7 @@ SELECT id::text FROM s`).Scan(&id)
 	}
 
 	drifted := pgbenchScript{Statements: []string{"SELECT no_such_column FROM interview_sessions WHERE id = $1::uuid"}}
-	if _, err := runPgbench(ctx, pgBin, url, t.TempDir(), drifted, ids, 2, time.Second, io.Discard); err == nil {
+	if _, err := runPgbench(ctx, pgBin, url, t.TempDir(), drifted, ids, 2, time.Second, func(string) {}); err == nil {
 		t.Error("a statement that does not match the schema ran without error")
 	}
 }
