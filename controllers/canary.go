@@ -11,28 +11,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
-	"github.com/interviewapi/operator/internal/resources"
 )
 
-// reconcileCanary applies the NAME-canary Deployment when the plan runs a canary and
-// removes it when it does not.
+// reconcileCanary applies the NAME-canary Deployment the plan rendered, or removes it
+// when the plan runs no canary. It runs before reconcileStable: taking pods off the
+// canary (a rollback, an abort) is the urgent write of a pass.
 func (r *InterviewAPIReconciler) reconcileCanary(ctx context.Context, p *pass) error {
-	c := p.plan.Canary
-	if c == nil {
+	if p.desiredCanary == nil {
 		return r.removeCanary(ctx, p)
 	}
-	stableConnections := int64(p.plan.Stable.Replicas) * int64(p.plan.Stable.Revision.Pool.MaxConnections())
-	desired, err := resources.Deployment(p.instance, resources.DeploymentParams{
-		Track:    iapiv1alpha1.TrackCanary,
-		Revision: c.Revision,
-		Replicas: c.Replicas,
-		NoSurge:  !resources.SurgeFits(p.instance, c.Replicas, c.Revision.Pool, stableConnections),
-	})
-	if err != nil {
-		return err
-	}
+	var err error
 	p.canary, err = reconcileChild(ctx, r, p, "Deployment", p.instance.CanaryName(), p.canary, p.canary != nil,
-		appsv1ac.ExtractDeployment, desired, newDeployment)
+		appsv1ac.ExtractDeployment, p.desiredCanary, newDeployment)
 	return err
 }
 

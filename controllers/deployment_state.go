@@ -10,6 +10,11 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
 
+// reasonDeploymentStalled: a Deployment exceeded its own progress deadline. It is not
+// iapiv1alpha1.ReasonProgressDeadline, which the rollout engine reads back from the
+// Degraded condition as "this canary step failed its deadline".
+const reasonDeploymentStalled = "DeploymentStalled"
+
 // rolloutState is where a Deployment is in replacing its pods, read the way
 // `kubectl rollout status` reads it.
 type rolloutState struct {
@@ -37,7 +42,7 @@ func deploymentRollout(d *appsv1.Deployment, name string) rolloutState {
 	}
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
-			return rolloutState{Failed: true, Reason: iapiv1alpha1.ReasonProgressDeadline,
+			return rolloutState{Failed: true, Reason: reasonDeploymentStalled,
 				Message: fmt.Sprintf("Deployment %s exceeded its progress deadline: %s", d.Name, c.Message)}
 		}
 	}

@@ -4,20 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/internal/opmetrics"
+	"github.com/interviewapi/operator/internal/poolhealth"
 )
 
 // FieldOwner is the server-side-apply field manager of everything the operator writes.
@@ -27,32 +31,47 @@ const FieldOwner = iapiv1alpha1.ManagerName
 const ControllerName = "interviewapi"
 
 // InterviewAPIReconciler runs the server of every InterviewAPI: it observes the
-// instance and its children, plans which revision each track runs, applies the
-// children and reports what it saw in status.
+// instance and its children, lets the rollout engine decide which revision each track
+// runs (measuring the canary when the engine asks), records the decision in status and
+// applies the children.
 type InterviewAPIReconciler struct {
 	// Client reads from the manager's cache and writes to the API server.
 	Client client.Client
 	// APIReader reads from the API server directly (the manager's GetAPIReader): it
-	// finds objects the label-filtered cache cannot see. Nil means Client.
+	// finds objects the label-filtered cache cannot see, and the pods to measure.
+	// Nil means Client.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Metrics   *opmetrics.Metrics
-	// Clock stamps conditions and history; tests may set a fake one.
+	// Clock is the time of every decision: step and analysis times, deadlines,
+	// conditions and history. Tests set a fake one to drive a rollout.
 	Clock clock.PassiveClock
+	// Sources measure the canary's pool health. Nil means NewPoolHealthSources over
+	// a ScrapeSource on Clock, set up by SetupWithManager.
+	Sources MetricSources
+	// MaxConcurrentReconciles is how many instances are reconciled at once (default
+	// 1). An analysis waits for the pods' /metrics, so with many instances more
+	// workers keep one slow scrape from delaying another instance's rollback.
+	MaxConcurrentReconciles int
 }
+
+// conflictRetry is how soon a pass whose decision could not be recorded, because the
+// instance had changed since it was read, is tried again: the cache catches up within
+// milliseconds.
+const conflictRetry = 100 * time.Millisecond
 
 // Phase names, as reported in errors, logs and interviewapi_operator_reconcile_errors_total.
 const (
 	phaseObserve = "observe"
 	phasePlan    = "plan"
-	phaseStable  = "stable"
+	phaseStatus  = "status"
 	phaseCanary  = "canary"
+	phaseStable  = "stable"
 	phaseService = "service"
 	phasePDB     = "pdb"
-	phaseStatus  = "status"
 )
 
-// +kubebuilder:rbac:groups=apps.interviewapi.io,resources=interviewapis,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps.interviewapi.io,resources=interviewapis,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=apps.interviewapi.io,resources=interviewapis/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=apps.interviewapi.io,resources=interviewapis/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
@@ -62,7 +81,8 @@ const (
 
 // Reconcile brings one InterviewAPI's children and status in line with its spec. Each
 // phase is a small function in its own file; they share the pass, which holds what
-// was observed and what is planned, and the status computed in memory.
+// was observed and what is planned, and the status computed in memory. The decision
+// is recorded in status before any Deployment changes (see commit).
 func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	p, err := r.observe(ctx, req.NamespacedName)
 	if err != nil {
@@ -71,16 +91,32 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	if p == nil {
 		// Deleted or being deleted: the garbage collector removes the children
-		// through their owner references.
+		// through their owner references; what the operator kept about the
+		// instance goes now.
+		r.Metrics.Forget(req.Namespace, req.Name)
+		r.Sources.Forget(req.Namespace, req.Name)
 		return ctrl.Result{}, nil
+	}
+	if err := r.plan(ctx, p); err != nil {
+		return ctrl.Result{}, r.failed(ctx, p, phasePlan, err)
+	}
+	if err := r.commit(ctx, p); err != nil {
+		if apierrors.IsConflict(err) {
+			// The instance changed since the cache read it, often by this operator's
+			// own status write of the previous pass that the cache has not caught up
+			// with: nothing was applied, and the next pass decides on the fresh one.
+			logf.FromContext(ctx).V(1).Info("the instance changed since it was read; deciding again", "error", err.Error())
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		r.Metrics.ReconcileError(phaseStatus)
+		return ctrl.Result{}, fmt.Errorf("%s: %w", phaseStatus, err)
 	}
 	phases := []struct {
 		name string
 		run  func(context.Context, *pass) error
 	}{
-		{phasePlan, r.plan},
-		{phaseStable, r.reconcileStable},
 		{phaseCanary, r.reconcileCanary},
+		{phaseStable, r.reconcileStable},
 		{phaseService, r.reconcileService},
 		{phasePDB, r.reconcilePDB},
 	}
@@ -88,10 +124,6 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		if err := phase.run(ctx, p); err != nil {
 			return ctrl.Result{}, r.failed(ctx, p, phase.name, err)
 		}
-	}
-	if err := r.updateStatus(ctx, p, nil); err != nil {
-		r.Metrics.ReconcileError(phaseStatus)
-		return ctrl.Result{}, fmt.Errorf("%s: %w", phaseStatus, err)
 	}
 	return p.result, nil
 }
@@ -127,8 +159,12 @@ func (r *InterviewAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	if r.Sources == nil {
+		r.Sources = NewPoolHealthSources(poolhealth.NewScrapeSource(poolhealth.WithClock(r.Clock.Now)))
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).
 		For(&iapiv1alpha1.InterviewAPI{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
 			predicate.AnnotationChangedPredicate{},

@@ -317,20 +317,23 @@ func testSpecChanges(t *testing.T, e *envtest.Env, op *operator) {
 	})
 
 	patchInstance(t, e, in, `{"spec":{"image":"ghcr.io/interviewapi/interviewapi-server:0.2.0"}}`)
-	waitForDeployment(t, e, ns, "interview-stable", func(d *appsv1.Deployment) error {
+	replaced := waitForDeployment(t, e, ns, "interview-stable", func(d *appsv1.Deployment) error {
 		if got := d.Spec.Template.Spec.Containers[0].Image; got != "ghcr.io/interviewapi/interviewapi-server:0.2.0" {
 			return fmt.Errorf("image %s", got)
 		}
 		return nil
 	})
+	// The new image is rolled out. (While the stable Deployment still replaced its
+	// pods, its surge pod would leave no room in the sample's connection budget of
+	// 200 for a canary pod beside the 3 stable ones.)
+	markDeploymentReady(t, e, replaced)
 
-	// Without the rollout engine a new revision goes straight to the stable track.
+	// A new revision (mode and pool) starts a canary beside the unchanged stable
+	// Deployment: the first step's 25 % of 3 replicas is 1 pod, with the image and
+	// the new settings.
 	patchInstance(t, e, in, `{"spec":{"database":{"async":{"enabled":true},"pool":{"timeout":"500ms","recycle":"0s"}}}}`)
-	d := waitForDeployment(t, e, ns, "interview-stable", func(d *appsv1.Deployment) error {
-		env := map[string]string{}
-		for _, v := range d.Spec.Template.Spec.Containers[0].Env {
-			env[v.Name] = v.Value
-		}
+	canary := waitForDeployment(t, e, ns, "interview-canary", func(d *appsv1.Deployment) error {
+		env := envOf(d)
 		want := map[string]string{"ASYNC_DATABASE_ENABLED": "true", "ASYNC_DATABASE_POOL_TIMEOUT": "0.5", "ASYNC_DATABASE_POOL_RECYCLE": "0"}
 		for k, v := range want {
 			if env[k] != v {
@@ -339,20 +342,28 @@ func testSpecChanges(t *testing.T, e *envtest.Env, op *operator) {
 		}
 		return nil
 	})
-	if hash := d.Spec.Template.Annotations[iapiv1alpha1.AnnotationConfigHash]; hash == firstHash {
-		t.Errorf("the config hash %s did not change with the settings", hash)
+	if hash := canary.Spec.Template.Annotations[iapiv1alpha1.AnnotationConfigHash]; hash == firstHash {
+		t.Errorf("the canary's config hash %s is the stable one's", hash)
 	}
-	if ptr.Deref(d.Spec.Replicas, 0) != 3 || d.Spec.Template.Spec.Containers[0].Image != "ghcr.io/interviewapi/interviewapi-server:0.2.0" {
-		t.Errorf("a settings change lost the earlier changes: %d replicas, image %s", ptr.Deref(d.Spec.Replicas, 0), d.Spec.Template.Spec.Containers[0].Image)
+	if ptr.Deref(canary.Spec.Replicas, 0) != 1 || canary.Spec.Template.Spec.Containers[0].Image != "ghcr.io/interviewapi/interviewapi-server:0.2.0" {
+		t.Errorf("canary: %d replicas, image %s; want 1 pod of the current image", ptr.Deref(canary.Spec.Replicas, 0), canary.Spec.Template.Spec.Containers[0].Image)
+	}
+	stable := waitForDeployment(t, e, ns, "interview-stable", func(*appsv1.Deployment) error { return nil })
+	if env := envOf(stable); env["ASYNC_DATABASE_ENABLED"] != "false" || ptr.Deref(stable.Spec.Replicas, 0) != 3 {
+		t.Errorf("stable: async %q with %d replicas; want the old settings on all 3 until the canary's pods are ready",
+			env["ASYNC_DATABASE_ENABLED"], ptr.Deref(stable.Spec.Replicas, 0))
 	}
 	s := waitForStatus(t, e, in, func(s iapiv1alpha1.InterviewAPIStatus) error {
-		if s.Mode != "async" || s.Pool != "20+30/500ms/0s" {
-			return fmt.Errorf("mode %q pool %q", s.Mode, s.Pool)
+		if s.Mode != "sync→async" || s.Phase != iapiv1alpha1.PhaseProgressing || s.Canary == nil {
+			return fmt.Errorf("mode %q phase %q canary %v", s.Mode, s.Phase, s.Canary)
 		}
 		return nil
 	})
+	if s.Canary.Revision != canary.Spec.Template.Labels[iapiv1alpha1.LabelRevision] || ptr.Deref(s.CurrentStep, -1) != 0 {
+		t.Errorf("status canary %+v step %v, want the canary Deployment's revision at step 0", s.Canary, s.CurrentStep)
+	}
 	if len(s.History) != 1 || s.History[0].Outcome != iapiv1alpha1.OutcomeInitial {
-		t.Errorf("history %+v: only the first revision is recorded without a rollout engine", s.History)
+		t.Errorf("history %+v: a rollout in progress is not in the history yet", s.History)
 	}
 
 	// Scale subresource: kubectl scale / an HPA on the InterviewAPI.
@@ -406,6 +417,9 @@ func testCanarySeam(t *testing.T, e *envtest.Env) {
 		t.Fatal(err)
 	}
 	stable := waitForDeployment(t, e, ns, "interview-stable", func(*appsv1.Deployment) error { return nil })
+	// Once the stable track runs every pod, a canary Deployment has nothing to hand
+	// over (a promotion's canary keeps its pods until then).
+	markDeploymentReady(t, e, stable)
 	canary := stable.DeepCopy()
 	canary.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "interview-canary", Labels: stable.Labels,
 		OwnerReferences: stable.OwnerReferences}
@@ -606,6 +620,15 @@ func markDeploymentReady(t *testing.T, e *envtest.Env, d *appsv1.Deployment) {
 	if err := e.Client.Status().Update(context.Background(), d); err != nil {
 		t.Fatalf("write the Deployment's status: %v", err)
 	}
+}
+
+// envOf is the server container's environment with literal values.
+func envOf(d *appsv1.Deployment) map[string]string {
+	env := map[string]string{}
+	for _, v := range d.Spec.Template.Spec.Containers[0].Env {
+		env[v.Name] = v.Value
+	}
+	return env
 }
 
 func patchInstance(t *testing.T, e *envtest.Env, in *iapiv1alpha1.InterviewAPI, patch string) {

@@ -31,10 +31,12 @@ func (r *InterviewAPIReconciler) observe(ctx context.Context, key types.Namespac
 	if !in.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
+	now := r.Clock.Now()
 	p := &pass{
 		instance: in,
 		status:   *in.Status.DeepCopy(),
-		now:      metav1.NewTime(r.Clock.Now().Truncate(time.Second)),
+		clockNow: now,
+		now:      metav1.NewTime(now.Truncate(time.Second)),
 	}
 	ns := in.Namespace
 	var err error

@@ -2,51 +2,60 @@ package controllers
 
 import (
 	"context"
-
-	corev1 "k8s.io/api/core/v1"
+	"time"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/rollout"
 )
 
-// plan decides which revision each track runs and with how many pods, and records the
-// revisions in status.
-//
-// This is the seam of the rollout engine: here every revision goes straight to the
-// stable track with all of spec.replicas and no canary runs. The rollout engine
-// replaces the branch for a changed revision with its canary decision; the first
-// revision of an instance stays as it is (nothing to compare it with, so it is applied
-// at once and recorded as the Initial entry of the history).
-func (r *InterviewAPIReconciler) plan(_ context.Context, p *pass) error {
-	in := p.instance
-	desired := in.Spec.DesiredRevision()
-	replicas := in.Spec.ReplicasOrDefault()
-
-	if p.status.Stable == nil {
-		p.status.History = appendHistory(p.status.History, iapiv1alpha1.HistoryEntry{
-			Revision: desired.Revision,
-			Async:    desired.Async,
-			Pool:     desired.Pool,
-			Outcome:  iapiv1alpha1.OutcomeInitial,
-			Reason:   "first revision of the instance, applied without a rollout",
-			Time:     p.now,
-		})
-		r.Recorder.Eventf(in, nil, corev1.EventTypeNormal, iapiv1alpha1.ReasonInitialRevision, "Plan",
-			"revision %s (%s, pool %s) runs on the stable track", desired.Revision, iapiv1alpha1.ModeName(desired.Async), desired.Pool)
+// plan decides what each Deployment runs and what the status becomes: the rollout
+// engine's decision (rollout.Decide) from the instance, its observed Deployments and
+// the time. When the decision asks for an analysis of the canary, the analysis is
+// taken now and the engine decides again on the same input with its result, so that
+// a failing analysis and the rollback it causes are one pass. It then renders the
+// Deployments the decision asks for.
+func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
+	in := rollout.Input{
+		Instance: p.instance,
+		Stable:   rollout.Observe(p.stable),
+		Canary:   rollout.Observe(p.canary),
+		Now:      p.clockNow,
 	}
-	stable := desired
-	p.status.Stable = &stable
-	p.status.Canary = nil
-	p.status.CurrentStep = nil
-	p.status.CanaryWeight = 0
-	p.plan = plan{Stable: trackPlan{Revision: desired, Replicas: replicas}}
-	return nil
+	decision := rollout.Decide(in)
+	var retry time.Duration
+	if req := decision.Analysis; req != nil {
+		result, wait, err := r.analyse(ctx, p, req)
+		if err != nil {
+			return err
+		}
+		if result != nil {
+			in.Analysis = result
+			decision = rollout.Decide(in)
+			// Only one analysis per pass: one still due is taken by the next pass,
+			// which the decision's RequeueAfter schedules.
+			decision.Analysis = nil
+		} else {
+			// No complete window yet: look again when there will be one.
+			retry = wait
+			if retry <= 0 {
+				retry = req.Interval
+			}
+		}
+	}
+	p.plan = decision
+	p.status = *decision.Status.DeepCopy()
+	p.steady = decision.Status.Canary == nil && decision.Status.Phase == iapiv1alpha1.PhaseHealthy
+	p.result.RequeueAfter = earliest(decision.RequeueAfter, retry)
+	return r.render(p)
 }
 
-// appendHistory adds an entry and keeps the newest iapiv1alpha1.MaxHistory.
-func appendHistory(history []iapiv1alpha1.HistoryEntry, e iapiv1alpha1.HistoryEntry) []iapiv1alpha1.HistoryEntry {
-	history = append(history, e)
-	if over := len(history) - iapiv1alpha1.MaxHistory; over > 0 {
-		history = history[over:]
+// earliest is the sooner of two requeue delays, where 0 means none.
+func earliest(a, b time.Duration) time.Duration {
+	switch {
+	case a <= 0:
+		return b
+	case b <= 0:
+		return a
 	}
-	return history
+	return min(a, b)
 }

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -49,7 +50,7 @@ func TestDeploymentRollout(t *testing.T) {
 		{"updated pods not available", deployment(2, 2, 2, 1, 1), false, false, iapiv1alpha1.ReasonRollingUpdate},
 		{"rolled out", deployment(2, 2, 2, 2, 2), true, false, iapiv1alpha1.ReasonNoRollout},
 		{"scaled to zero", deployment(0, 0, 0, 0, 0), true, false, iapiv1alpha1.ReasonNoRollout},
-		{"progress deadline exceeded", deadline, false, true, iapiv1alpha1.ReasonProgressDeadline},
+		{"progress deadline exceeded", deadline, false, true, reasonDeploymentStalled},
 		{"cannot create pods", quota, false, true, iapiv1alpha1.ReasonReplicaFailure},
 	}
 	for _, tc := range cases {
@@ -66,30 +67,74 @@ func TestComputeStatus(t *testing.T) {
 	now := metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	rev := iapiv1alpha1.NewRevision(false, iapiv1alpha1.PoolSpec{})
 	asyncRev := iapiv1alpha1.NewRevision(true, iapiv1alpha1.PoolSpec{Size: 10})
-	type conds struct{ available, progressing, degraded metav1.ConditionStatus }
+	// steadyStatus is the rollout engine's decision with no rollout running.
+	steadyStatus := iapiv1alpha1.InterviewAPIStatus{Stable: &rev, Phase: iapiv1alpha1.PhaseHealthy, Conditions: []metav1.Condition{
+		{Type: iapiv1alpha1.ConditionProgressing, Status: metav1.ConditionFalse, Reason: iapiv1alpha1.ReasonNoRollout, Message: "revision runs on the stable track"},
+		{Type: iapiv1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: iapiv1alpha1.ReasonNoRollout, Message: "no rollout is held"},
+	}}
+	// canaryStatus is the rollout engine's decision in the middle of a step.
+	canaryStatus := iapiv1alpha1.InterviewAPIStatus{Stable: &rev, Canary: &asyncRev, Phase: iapiv1alpha1.PhaseProgressing, Conditions: []metav1.Condition{
+		{Type: iapiv1alpha1.ConditionProgressing, Status: metav1.ConditionTrue, Reason: iapiv1alpha1.ReasonRolloutStarted, Message: "step 1/3 (25%)"},
+		{Type: iapiv1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: iapiv1alpha1.ReasonRolloutStarted, Message: "rolling out"},
+	}}
+	heldStatus := *canaryStatus.DeepCopy()
+	meta.SetStatusCondition(&heldStatus.Conditions, metav1.Condition{Type: iapiv1alpha1.ConditionDegraded,
+		Status: metav1.ConditionTrue, Reason: iapiv1alpha1.ReasonBudgetHeld, Message: "step 1/3 (25%) needs 350"})
+	stalled := deployment(3, 3, 1, 3, 3)
+	stalled.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing,
+		Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded", Message: "ReplicaSet has timed out progressing."}}
+
+	type cond struct {
+		status metav1.ConditionStatus
+		reason string
+	}
 	cases := []struct {
-		name         string
-		stable       *appsv1.Deployment
-		canary       *iapiv1alpha1.RevisionStatus
-		err          error
-		wantPhase    iapiv1alpha1.Phase
-		wantReady    int32
-		wantMode     string
-		wantConds    conds
-		wantDegraded string
+		name            string
+		decided         iapiv1alpha1.InterviewAPIStatus
+		stable, canary  *appsv1.Deployment
+		stableChanging  bool
+		err             error
+		wantPhase       iapiv1alpha1.Phase
+		wantReady       int32
+		wantAvailable   metav1.ConditionStatus
+		wantProgressing cond
+		wantDegraded    cond
 	}{
-		{"all ready", deployment(3, 3, 3, 3, 3), nil, nil, iapiv1alpha1.PhaseHealthy, 3, "sync",
-			conds{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse}, iapiv1alpha1.ReasonReconciled},
-		{"first pods starting", deployment(3, 3, 3, 1, 1), nil, nil, iapiv1alpha1.PhaseProgressing, 1, "sync",
-			conds{metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionFalse}, iapiv1alpha1.ReasonReconciled},
-		{"rolled out but a pod is not ready", deployment(3, 3, 3, 2, 3), nil, nil, iapiv1alpha1.PhaseDegraded, 2, "sync",
-			conds{metav1.ConditionFalse, metav1.ConditionFalse, metav1.ConditionTrue}, iapiv1alpha1.ReasonReplicasNotReady},
-		{"a phase failed", deployment(3, 3, 3, 3, 3), nil, errors.New("stable: apply Deployment: forbidden"), iapiv1alpha1.PhaseDegraded, 3, "sync",
-			conds{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionTrue}, iapiv1alpha1.ReasonReconcileFailed},
-		{"name taken", nil, nil, &notOwnedError{kind: "Deployment", name: "interview-stable"}, iapiv1alpha1.PhaseDegraded, 0, "sync",
-			conds{metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionTrue}, iapiv1alpha1.ReasonChildNotOwned},
-		{"canary of another mode", deployment(3, 3, 3, 3, 3), &asyncRev, nil, "", 3, "sync→async",
-			conds{metav1.ConditionTrue, "", metav1.ConditionFalse}, iapiv1alpha1.ReasonReconciled},
+		{name: "all ready", decided: steadyStatus, stable: deployment(3, 3, 3, 3, 3),
+			wantPhase: iapiv1alpha1.PhaseHealthy, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonNoRollout}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
+		{name: "first pods starting", decided: steadyStatus, stable: deployment(3, 3, 3, 1, 1),
+			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 1, wantAvailable: metav1.ConditionFalse,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRollingUpdate}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
+		{name: "the pass is about to change the stable Deployment", decided: steadyStatus, stable: deployment(3, 3, 3, 3, 3), stableChanging: true,
+			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRollingUpdate}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
+		{name: "rolled out but a pod is not ready", decided: steadyStatus, stable: deployment(3, 3, 3, 2, 3),
+			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 2, wantAvailable: metav1.ConditionFalse,
+			wantProgressing: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonNoRollout}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonReplicasNotReady}},
+		{name: "the stable Deployment stalled", decided: steadyStatus, stable: stalled,
+			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionFalse, reasonDeploymentStalled}, wantDegraded: cond{metav1.ConditionTrue, reasonDeploymentStalled}},
+		{name: "a phase failed", decided: steadyStatus, stable: deployment(3, 3, 3, 3, 3), err: errors.New("stable: apply Deployment: forbidden"),
+			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonNoRollout}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonReconcileFailed}},
+		{name: "name taken", decided: steadyStatus, err: &notOwnedError{kind: "Deployment", name: "interview-stable"}, stableChanging: true,
+			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 0, wantAvailable: metav1.ConditionFalse,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRollingUpdate}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonChildNotOwned}},
+		{name: "a canary step: phase and Progressing are the rollout's", decided: canaryStatus,
+			stable: deployment(3, 3, 3, 3, 3), canary: deployment(1, 1, 1, 0, 0), stableChanging: true,
+			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
+		{name: "a canary step short of ready pods is not degraded", decided: canaryStatus,
+			stable: deployment(2, 2, 2, 2, 2), canary: deployment(1, 1, 1, 0, 0),
+			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 2, wantAvailable: metav1.ConditionFalse,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
+		{name: "a failure during a canary step", decided: canaryStatus, stable: deployment(3, 3, 3, 3, 3), err: errors.New("canary: apply Deployment: forbidden"),
+			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonReconcileFailed}},
+		{name: "a held step keeps the rollout's Degraded", decided: heldStatus, stable: deployment(3, 3, 3, 3, 3), err: errors.New("pdb: apply: timeout"),
+			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonBudgetHeld}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,33 +142,31 @@ func TestComputeStatus(t *testing.T) {
 				ObjectMeta: metav1.ObjectMeta{Name: "interview", Generation: 7},
 				Spec:       iapiv1alpha1.InterviewAPISpec{Replicas: ptr.To[int32](3)},
 			}
-			p := &pass{instance: in, now: now, stable: tc.stable,
-				status: iapiv1alpha1.InterviewAPIStatus{Stable: &rev, Canary: tc.canary}}
+			decided := *tc.decided.DeepCopy()
+			p := &pass{instance: in, now: now, stable: tc.stable, canary: tc.canary, status: decided,
+				steady: decided.Canary == nil && decided.Phase == iapiv1alpha1.PhaseHealthy, stableChanging: tc.stableChanging}
 			computeStatus(p, tc.err)
 			s := p.status
-			if s.Phase != tc.wantPhase || s.ReadyReplicas != tc.wantReady || s.Mode != tc.wantMode {
-				t.Errorf("phase %q ready %d mode %q, want %q %d %q", s.Phase, s.ReadyReplicas, s.Mode, tc.wantPhase, tc.wantReady, tc.wantMode)
+			if s.Phase != tc.wantPhase || s.ReadyReplicas != tc.wantReady {
+				t.Errorf("phase %q ready %d, want %q %d", s.Phase, s.ReadyReplicas, tc.wantPhase, tc.wantReady)
 			}
-			if s.ObservedGeneration != 7 || s.Pool != "20+30/30s/1h" ||
-				s.Selector != "app.kubernetes.io/instance=interview,app.kubernetes.io/name=interviewapi-server" {
-				t.Errorf("observed fields: generation %d pool %q selector %q", s.ObservedGeneration, s.Pool, s.Selector)
+			if s.ObservedGeneration != 7 || s.Selector != "app.kubernetes.io/instance=interview,app.kubernetes.io/name=interviewapi-server" {
+				t.Errorf("observed fields: generation %d selector %q", s.ObservedGeneration, s.Selector)
 			}
-			for condType, want := range map[string]metav1.ConditionStatus{
-				iapiv1alpha1.ConditionAvailable:   tc.wantConds.available,
-				iapiv1alpha1.ConditionProgressing: tc.wantConds.progressing,
-				iapiv1alpha1.ConditionDegraded:    tc.wantConds.degraded,
-				iapiv1alpha1.ConditionRolledBack:  metav1.ConditionFalse,
+			if c := meta.FindStatusCondition(s.Conditions, iapiv1alpha1.ConditionAvailable); c == nil || c.Status != tc.wantAvailable ||
+				c.ObservedGeneration != 7 || !c.LastTransitionTime.Equal(&now) {
+				t.Errorf("Available = %+v, want %s at generation 7", c, tc.wantAvailable)
+			}
+			for condType, want := range map[string]cond{
+				iapiv1alpha1.ConditionProgressing: tc.wantProgressing,
+				iapiv1alpha1.ConditionDegraded:    tc.wantDegraded,
 			} {
-				c := meta.FindStatusCondition(s.Conditions, condType)
-				switch {
-				case want == "" && c != nil:
-					t.Errorf("%s set to %s while a canary runs: it belongs to the rollout engine", condType, c.Status)
-				case want != "" && (c == nil || c.Status != want || c.ObservedGeneration != 7 || !c.LastTransitionTime.Equal(&now)):
-					t.Errorf("%s = %+v, want %s at generation 7", condType, c, want)
+				if c := meta.FindStatusCondition(s.Conditions, condType); c == nil || c.Status != want.status || c.Reason != want.reason || c.Message == "" {
+					t.Errorf("%s = %+v, want %s/%s with a message", condType, c, want.status, want.reason)
 				}
 			}
-			if c := meta.FindStatusCondition(s.Conditions, iapiv1alpha1.ConditionDegraded); c == nil || c.Reason != tc.wantDegraded {
-				t.Errorf("Degraded %+v, want reason %s", c, tc.wantDegraded)
+			if !equality.Semantic.DeepEqual(s.Stable, decided.Stable) || !equality.Semantic.DeepEqual(s.Canary, decided.Canary) {
+				t.Errorf("the revisions changed: stable %+v canary %+v", s.Stable, s.Canary)
 			}
 		})
 	}
@@ -134,10 +177,10 @@ func TestComputeStatus(t *testing.T) {
 func TestComputeStatusIsStable(t *testing.T) {
 	rev := iapiv1alpha1.NewRevision(false, iapiv1alpha1.PoolSpec{})
 	in := &iapiv1alpha1.InterviewAPI{ObjectMeta: metav1.ObjectMeta{Name: "interview", Generation: 1}}
-	first := &pass{instance: in, stable: deployment(2, 2, 2, 2, 2), now: metav1.NewTime(time.Unix(1000, 0)),
-		status: iapiv1alpha1.InterviewAPIStatus{Stable: &rev}}
+	first := &pass{instance: in, stable: deployment(2, 2, 2, 2, 2), now: metav1.NewTime(time.Unix(1000, 0)), steady: true,
+		status: iapiv1alpha1.InterviewAPIStatus{Stable: &rev, Phase: iapiv1alpha1.PhaseHealthy}}
 	computeStatus(first, nil)
-	second := &pass{instance: in, stable: deployment(2, 2, 2, 2, 2), now: metav1.NewTime(time.Unix(2000, 0)),
+	second := &pass{instance: in, stable: deployment(2, 2, 2, 2, 2), now: metav1.NewTime(time.Unix(2000, 0)), steady: true,
 		status: *first.status.DeepCopy()}
 	computeStatus(second, nil)
 	for _, c := range second.status.Conditions {
@@ -145,17 +188,7 @@ func TestComputeStatusIsStable(t *testing.T) {
 			t.Errorf("%s moved its transition time to %v without changing", c.Type, c.LastTransitionTime)
 		}
 	}
-}
-
-func TestAppendHistoryKeepsTheNewest(t *testing.T) {
-	var h []iapiv1alpha1.HistoryEntry
-	for i := range iapiv1alpha1.MaxHistory + 5 {
-		h = appendHistory(h, iapiv1alpha1.HistoryEntry{Revision: string(rune('a' + i))})
-	}
-	if len(h) != iapiv1alpha1.MaxHistory {
-		t.Fatalf("%d entries, want %d", len(h), iapiv1alpha1.MaxHistory)
-	}
-	if h[0].Revision != string(rune('a'+5)) || h[len(h)-1].Revision != string(rune('a'+iapiv1alpha1.MaxHistory+4)) {
-		t.Errorf("kept %s..%s, want the newest", h[0].Revision, h[len(h)-1].Revision)
+	if !equality.Semantic.DeepEqual(first.status, second.status) {
+		t.Errorf("a second pass over the same world changed the status:\n%+v\n%+v", first.status, second.status)
 	}
 }

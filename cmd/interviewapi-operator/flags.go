@@ -6,11 +6,14 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/interviewapi/operator/internal/poolhealth"
 )
 
 // options are the operator's command line.
@@ -23,6 +26,14 @@ type options struct {
 	logLevel                string
 	showVersion             bool
 	zap                     zap.Options
+
+	// maxConcurrentReconciles is how many instances are reconciled at once.
+	maxConcurrentReconciles int
+	// scrapeTimeout bounds the scrape of one pod's /metrics in an analysis.
+	scrapeTimeout time.Duration
+	// prometheusMinRange is the shortest range of the PromQL queries of an analysis
+	// that reads spec.rollout.analysis.prometheus.
+	prometheusMinRange time.Duration
 }
 
 // logLevels maps --log-level to zap's levels; controller-runtime's V(1) logs are debug.
@@ -60,6 +71,12 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 			}
 			return nil
 		})
+	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4,
+		"How many InterviewAPIs are reconciled at once; an analysis waits for its pods' metrics, so one slow instance does not hold up the others.")
+	fs.DurationVar(&o.scrapeTimeout, "scrape-timeout", poolhealth.DefaultScrapeTimeout,
+		"How long an analysis waits for one server pod's /metrics; a pod that does not answer makes the analysis inconclusive.")
+	fs.DurationVar(&o.prometheusMinRange, "prometheus-min-range", poolhealth.DefaultMinRange,
+		"Shortest range of the PromQL queries when spec.rollout.analysis.prometheus is set; make it at least 4 times Prometheus' scrape interval.")
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info or error (--zap-log-level, when given, wins).")
 	fs.BoolVar(&o.showVersion, "version", false, "Print the version and exit.")
 	config.RegisterFlags(fs)
@@ -69,6 +86,15 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.maxConcurrentReconciles < 1 {
+		return o, fmt.Errorf("--max-concurrent-reconciles %d: want at least 1", o.maxConcurrentReconciles)
+	}
+	if o.scrapeTimeout <= 0 {
+		return o, fmt.Errorf("--scrape-timeout %s: want a positive duration", o.scrapeTimeout)
+	}
+	if o.prometheusMinRange <= 0 {
+		return o, fmt.Errorf("--prometheus-min-range %s: want a positive duration", o.prometheusMinRange)
 	}
 	level, ok := logLevels[o.logLevel]
 	if !ok {

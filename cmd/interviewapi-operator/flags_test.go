@@ -6,8 +6,11 @@ import (
 	"io"
 	"slices"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/interviewapi/operator/internal/poolhealth"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -58,6 +61,9 @@ func TestParseFlagsRejects(t *testing.T) {
 		"empty namespace in list": {"--namespace=a,,b"},
 		"unknown flag":            {"--watch-everything"},
 		"stray argument":          {"serve"},
+		"no workers":              {"--max-concurrent-reconciles=0"},
+		"zero scrape timeout":     {"--scrape-timeout=0s"},
+		"negative query range":    {"--prometheus-min-range=-1m"},
 	}
 	for name, args := range cases {
 		if _, err := parseFlags(args, io.Discard); err == nil {
@@ -66,5 +72,30 @@ func TestParseFlagsRejects(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: want flag.ErrHelp, got %v", err)
+	}
+}
+
+func TestParseRolloutFlags(t *testing.T) {
+	cases := []struct {
+		name        string
+		args        []string
+		wantWorkers int
+		wantScrape  time.Duration
+		wantRange   time.Duration
+	}{
+		{"defaults", nil, 4, poolhealth.DefaultScrapeTimeout, poolhealth.DefaultMinRange},
+		{"set", []string{"--max-concurrent-reconciles=8", "--scrape-timeout=1500ms", "--prometheus-min-range=2m"}, 8, 1500 * time.Millisecond, 2 * time.Minute},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseFlags(tc.args, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.maxConcurrentReconciles != tc.wantWorkers || o.scrapeTimeout != tc.wantScrape || o.prometheusMinRange != tc.wantRange {
+				t.Errorf("workers %d scrape timeout %s min range %s, want %d %s %s",
+					o.maxConcurrentReconciles, o.scrapeTimeout, o.prometheusMinRange, tc.wantWorkers, tc.wantScrape, tc.wantRange)
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 // Command interviewapi-operator runs the InterviewAPI controller: it keeps the
 // interview API server's Deployments, Service and PodDisruptionBudget in line with
-// each InterviewAPI resource and reports what it did in the resource's status.
+// each InterviewAPI resource, rolls a change of database mode or pool settings out as
+// a canary judged by the pods' pool metrics, and reports what it did in the
+// resource's status.
 //
 // It finds its cluster like kubectl: --kubeconfig, then $KUBECONFIG, then the
 // in-cluster service account, then ~/.kube/config.
@@ -18,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -27,6 +30,7 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/controllers"
 	"github.com/interviewapi/operator/internal/opmetrics"
+	"github.com/interviewapi/operator/internal/poolhealth"
 )
 
 // version is stamped at build time: go build -ldflags "-X main.version=v0.1.0".
@@ -91,11 +95,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := m.Register(metrics.Registry); err != nil {
 		return err
 	}
+	clk := clock.RealClock{}
 	r := &controllers.InterviewAPIReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorder(controllers.FieldOwner),
 		Metrics:   m,
+		Clock:     clk,
+		Sources: controllers.NewPoolHealthSources(
+			poolhealth.NewScrapeSource(poolhealth.WithScrapeTimeout(o.scrapeTimeout), poolhealth.WithClock(clk.Now)),
+			poolhealth.WithMinRange(o.prometheusMinRange), poolhealth.WithPrometheusClock(clk.Now)),
+		MaxConcurrentReconciles: o.maxConcurrentReconciles,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up the controller: %w", err)

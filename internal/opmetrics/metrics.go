@@ -10,14 +10,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics are the interviewapi_operator_* metrics. One value is made per process by
-// New and passed to the reconciler; tests make their own with a private registry.
+// Metrics are the interviewapi_operator_* and interviewapi_rollout_* metrics. One value
+// is made per process by New and passed to the reconciler; tests make their own with
+// a private registry.
 type Metrics struct {
 	reconcileErrors *prometheus.CounterVec
 	childrenApplied *prometheus.CounterVec
 	childrenDeleted *prometheus.CounterVec
 	statusUpdates   prometheus.Counter
 	buildInfo       *prometheus.GaugeVec
+
+	rollout rolloutMetrics
 }
 
 // New makes the metrics of an operator of the given version.
@@ -25,7 +28,7 @@ func New(version string) *Metrics {
 	m := &Metrics{
 		reconcileErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interviewapi_operator_reconcile_errors_total",
-			Help: "Reconcile passes of an InterviewAPI that failed, by the phase that failed (observe, plan, stable, canary, service, pdb, status).",
+			Help: "Reconcile passes of an InterviewAPI that failed, by the phase that failed (observe, plan, status, canary, stable, service, pdb).",
 		}, []string{"phase"}),
 		childrenApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interviewapi_operator_children_applied_total",
@@ -43,6 +46,7 @@ func New(version string) *Metrics {
 			Name: "interviewapi_operator_build_info",
 			Help: "Always 1; the version label is the running operator's version.",
 		}, []string{"version"}),
+		rollout: newRolloutMetrics(),
 	}
 	m.buildInfo.WithLabelValues(version).Set(1)
 	return m
@@ -50,8 +54,10 @@ func New(version string) *Metrics {
 
 // Register adds every metric to reg, such as controller-runtime's metrics.Registry.
 func (m *Metrics) Register(reg prometheus.Registerer) error {
+	collectors := []prometheus.Collector{m.reconcileErrors, m.childrenApplied, m.childrenDeleted, m.statusUpdates, m.buildInfo}
+	collectors = append(collectors, m.rollout.collectors()...)
 	var errs []error
-	for _, c := range []prometheus.Collector{m.reconcileErrors, m.childrenApplied, m.childrenDeleted, m.statusUpdates, m.buildInfo} {
+	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}

@@ -3,6 +3,7 @@ package opmetrics
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -31,7 +32,7 @@ interviewapi_operator_children_applied_total{kind="Deployment"} 1
 # HELP interviewapi_operator_children_deleted_total Owned objects the operator deleted, by kind.
 # TYPE interviewapi_operator_children_deleted_total counter
 interviewapi_operator_children_deleted_total{kind="Deployment"} 1
-# HELP interviewapi_operator_reconcile_errors_total Reconcile passes of an InterviewAPI that failed, by the phase that failed (observe, plan, stable, canary, service, pdb, status).
+# HELP interviewapi_operator_reconcile_errors_total Reconcile passes of an InterviewAPI that failed, by the phase that failed (observe, plan, status, canary, stable, service, pdb).
 # TYPE interviewapi_operator_reconcile_errors_total counter
 interviewapi_operator_reconcile_errors_total{phase="stable"} 2
 interviewapi_operator_reconcile_errors_total{phase="status"} 1
@@ -61,5 +62,81 @@ func TestRegisterTwiceFails(t *testing.T) {
 	}
 	if err := New("dev").Register(reg); err == nil {
 		t.Error("registering the metrics twice succeeded")
+	}
+}
+
+// An instance's rollout series exist from its first pass, counters at 0, so that
+// increase() sees the first rollback; they go when the instance goes.
+func TestRolloutMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := New("dev")
+	if err := m.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	m.RolloutObserved("shop", "demo", 1, 25)
+	m.RolloutObserved("hr", "other", 0, 0)
+	m.AnalysisRecorded("shop", "demo", "Pass")
+	m.AnalysisRecorded("shop", "demo", "Fail")
+	m.RolledBack("shop", "demo", "AnalysisFailed")
+	m.Promoted("hr", "other")
+	m.StepCompleted("shop", "demo", 90*time.Second)
+	m.RolloutObserved("shop", "demo", 4, 0)
+
+	want := `
+# HELP interviewapi_rollout_analysis_total Canary analyses recorded, by verdict (Pass, Fail, Inconclusive).
+# TYPE interviewapi_rollout_analysis_total counter
+interviewapi_rollout_analysis_total{name="demo",namespace="shop",verdict="Fail"} 1
+interviewapi_rollout_analysis_total{name="demo",namespace="shop",verdict="Inconclusive"} 0
+interviewapi_rollout_analysis_total{name="demo",namespace="shop",verdict="Pass"} 1
+interviewapi_rollout_analysis_total{name="other",namespace="hr",verdict="Fail"} 0
+interviewapi_rollout_analysis_total{name="other",namespace="hr",verdict="Inconclusive"} 0
+interviewapi_rollout_analysis_total{name="other",namespace="hr",verdict="Pass"} 0
+# HELP interviewapi_rollout_canary_weight Share of an InterviewAPI's server pods that run the canary revision, in percent (status.canaryWeight).
+# TYPE interviewapi_rollout_canary_weight gauge
+interviewapi_rollout_canary_weight{name="demo",namespace="shop"} 0
+interviewapi_rollout_canary_weight{name="other",namespace="hr"} 0
+# HELP interviewapi_rollout_phase Phase of an InterviewAPI: 0 Healthy, 1 Progressing, 2 Paused, 3 Degraded, 4 RolledBack (-1 before the first pass).
+# TYPE interviewapi_rollout_phase gauge
+interviewapi_rollout_phase{name="demo",namespace="shop"} 4
+interviewapi_rollout_phase{name="other",namespace="hr"} 0
+# HELP interviewapi_rollout_promotions_total Revisions promoted to the stable track after their rollout (or applied directly when there are no pods to analyse).
+# TYPE interviewapi_rollout_promotions_total counter
+interviewapi_rollout_promotions_total{name="demo",namespace="shop"} 0
+interviewapi_rollout_promotions_total{name="other",namespace="hr"} 1
+`
+	names := []string{"interviewapi_rollout_analysis_total", "interviewapi_rollout_canary_weight", "interviewapi_rollout_phase", "interviewapi_rollout_promotions_total"}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+	rollbacks := map[string]float64{"AnalysisFailed": 1, "ProgressDeadlineExceeded": 0, "Aborted": 0, "FastRollback": 0}
+	for reason, v := range rollbacks {
+		if got := testutil.ToFloat64(m.rollout.rollbacks.WithLabelValues("shop", "demo", reason)); got != v {
+			t.Errorf("rollbacks{reason=%q} = %v, want %v", reason, got, v)
+		}
+	}
+	if n := testutil.CollectAndCount(m.rollout.stepDuration); n != 2 {
+		t.Errorf("%d step-duration histograms, want one per instance", n)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint %s: %s", p.Metric, p.Text)
+	}
+
+	m.Forget("shop", "demo")
+	left := map[string]int{ // hr/other's series
+		"interviewapi_rollout_analysis_total":        3,
+		"interviewapi_rollout_canary_weight":         1,
+		"interviewapi_rollout_phase":                 1,
+		"interviewapi_rollout_promotions_total":      1,
+		"interviewapi_rollout_rollbacks_total":       4,
+		"interviewapi_rollout_step_duration_seconds": 1,
+	}
+	for name, want := range left {
+		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != want {
+			t.Errorf("%s: %d series after forgetting shop/demo (%v), want %d", name, n, err, want)
+		}
 	}
 }

@@ -1,0 +1,109 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/poolhealth"
+	"github.com/interviewapi/operator/internal/resources"
+	"github.com/interviewapi/operator/internal/rollout"
+)
+
+// +kubebuilder:rbac:groups="",resources=pods,verbs=list
+
+// analyse takes the analysis a decision asked for: it finds the ready pods of both
+// revisions, measures them with the instance's metric source and judges the canary
+// against the spec's thresholds. It returns nil and how long to wait when the source
+// has no complete window yet (a scraping source's first look only takes a baseline).
+// A source that cannot measure yields an Inconclusive result, never an error: the
+// rollout counts those. The error is for the API server failing to list the pods.
+func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *rollout.AnalysisRequest) (*iapiv1alpha1.AnalysisResult, time.Duration, error) {
+	in := p.instance
+	canary, err := r.readyPods(ctx, in, iapiv1alpha1.TrackCanary, req.Canary.Revision)
+	if err != nil {
+		return nil, 0, err
+	}
+	stable, err := r.readyPods(ctx, in, iapiv1alpha1.TrackStable, req.Stable.Revision)
+	if err != nil {
+		return nil, 0, err
+	}
+	src, err := r.Sources.For(in)
+	if err != nil {
+		return &iapiv1alpha1.AnalysisResult{
+			Time:    metav1.NewTime(p.clockNow),
+			Verdict: iapiv1alpha1.VerdictInconclusive,
+			Message: fmt.Sprintf("could not measure the canary: %v", err),
+		}, 0, nil
+	}
+	q := poolhealth.Query{
+		Namespace: in.Namespace,
+		Instance:  in.Name,
+		Canary:    canary,
+		Stable:    stable,
+		Interval:  req.Interval,
+		Since:     req.Since,
+	}
+	criteria := poolhealth.CriteriaFor(in.Spec.Rollout.Analysis, iapiv1alpha1.ModeName(req.Canary.Async))
+	result, wait := poolhealth.Analyze(ctx, src, q, criteria, p.clockNow)
+	return result, wait, nil
+}
+
+// readyPods lists the instance's server pods of a track and revision that are ready to
+// be measured: ready, with an address, and not shutting down. They are read from the
+// API server rather than a cache, so a pod that just became ready is not missed, and
+// the operator keeps no copy of every pod in memory.
+func (r *InterviewAPIReconciler) readyPods(ctx context.Context, in *iapiv1alpha1.InterviewAPI, track, revision string) ([]poolhealth.Pod, error) {
+	var list corev1.PodList
+	err := r.apiReader().List(ctx, &list, client.InNamespace(in.Namespace), client.MatchingLabels{
+		iapiv1alpha1.LabelName:     iapiv1alpha1.ServerName,
+		iapiv1alpha1.LabelInstance: in.Name,
+		iapiv1alpha1.LabelTrack:    track,
+		iapiv1alpha1.LabelRevision: revision,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the %s pods of revision %s: %w", track, revision, err)
+	}
+	var pods []poolhealth.Pod
+	for i := range list.Items {
+		pod := &list.Items[i]
+		if !pod.DeletionTimestamp.IsZero() || pod.Status.PodIP == "" || !podReady(pod) {
+			continue
+		}
+		pods = append(pods, poolhealth.Pod{UID: pod.UID, Name: pod.Name, IP: pod.Status.PodIP, Port: metricsPort(pod)})
+	}
+	slices.SortFunc(pods, func(a, b poolhealth.Pod) int { return strings.Compare(a.Name, b.Name) })
+	return pods, nil
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// metricsPort is the server container's port named http, which serves /metrics; 0
+// (the source's default port) when the pod does not name it.
+func metricsPort(pod *corev1.Pod) int32 {
+	for _, c := range pod.Spec.Containers {
+		if c.Name != resources.ContainerName {
+			continue
+		}
+		for _, port := range c.Ports {
+			if port.Name == resources.PortName {
+				return port.ContainerPort
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,73 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// eventAction is the action of the Events the rollout engine asks for.
+const eventAction = "Rollout"
+
+// commit records the pass's decision before any Deployment changes: it removes the
+// control annotations the decision consumed, writes the status, and then records the
+// decision's Events and metrics. The status is the rollout's whole memory, so a pass
+// that crashes after this point is repeated from the same status and makes the same
+// changes; one that crashes before it changed nothing.
+//
+// The annotations go first, with the resourceVersion the decision was made on: a
+// control acts at most once. A crash between the two writes loses the request (the
+// annotation is gone, the status unchanged, so the user sees it was not acted on and
+// may set it again); the other order would act on it twice (a promote skipping two
+// steps).
+func (r *InterviewAPIReconciler) commit(ctx context.Context, p *pass) error {
+	if err := r.consumeAnnotations(ctx, p); err != nil {
+		return err
+	}
+	if err := r.updateStatus(ctx, p, nil); err != nil {
+		return err
+	}
+	r.recordDecision(p)
+	return nil
+}
+
+// consumeAnnotations removes the control annotations the decision acted on. The patch
+// carries the resourceVersion the decision read, so it fails if the instance changed
+// since; the instance the API server returns is the one the status is written on.
+func (r *InterviewAPIReconciler) consumeAnnotations(ctx context.Context, p *pass) error {
+	keys := p.plan.RemoveAnnotations
+	if len(keys) == 0 {
+		return nil
+	}
+	patched := p.instance.DeepCopy()
+	for _, k := range keys {
+		delete(patched.Annotations, k)
+	}
+	if err := r.Client.Patch(ctx, patched, client.MergeFromWithOptions(p.instance, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("remove the annotations %v: %w", keys, err)
+	}
+	p.instance = patched
+	return nil
+}
+
+// recordDecision records the Events the decision asked for and counts what it did.
+func (r *InterviewAPIReconciler) recordDecision(p *pass) {
+	in := p.instance
+	for _, e := range p.plan.Events {
+		r.Recorder.Eventf(in, nil, e.Type, e.Reason, eventAction, "%s", e.Message)
+	}
+	m := p.plan.Metrics
+	if m.AnalysisVerdict != "" {
+		r.Metrics.AnalysisRecorded(in.Namespace, in.Name, m.AnalysisVerdict)
+	}
+	if m.RollbackReason != "" {
+		r.Metrics.RolledBack(in.Namespace, in.Name, m.RollbackReason)
+	}
+	if m.Promoted {
+		r.Metrics.Promoted(in.Namespace, in.Name)
+	}
+	if m.StepDuration > 0 {
+		r.Metrics.StepCompleted(in.Namespace, in.Name, m.StepDuration)
+	}
+}
