@@ -188,38 +188,9 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 	if err != nil {
 		return pt, err
 	}
-	poolBefore, err := scrapePool(ctx, srv.url)
-	if err != nil {
+	if err := b.measureMixed(ctx, label, srv, meter, &pt); err != nil {
 		return pt, err
 	}
-	cpuBefore, err := meter.sample()
-	if err != nil {
-		return pt, err
-	}
-	sampler := startMemorySampler(srv.pid(), 200*time.Millisecond)
-	pt.Mixed, err = b.load(ctx, label+" mixed", srv.url, o.mixedMix, nil, concurrency, o.duration)
-	peak, sampleErr := sampler.finish()
-	if err != nil {
-		return pt, err
-	}
-	if sampleErr != nil {
-		return pt, fmt.Errorf("sampling the server's memory: %w", sampleErr)
-	}
-	cpuAfter, err := meter.sample()
-	if err != nil {
-		return pt, err
-	}
-	poolAfter, err := scrapePool(ctx, srv.url)
-	if err != nil {
-		return pt, err
-	}
-	mem, err := readMemory(srv.pid())
-	if err != nil {
-		return pt, fmt.Errorf("reading the server's memory: %w", err)
-	}
-	pt.PeakRSS, pt.HWM = peak, mem.HWM
-	pt.CPU, pt.Pool = meter.between(cpuBefore, cpuAfter), poolAfter.sub(poolBefore)
-
 	readBefore, err := meter.sample()
 	if err != nil {
 		return pt, err
@@ -241,6 +212,43 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 		label, pt.Mixed.OKRPS, msText(pt.Mixed.Latency.P99), pt.Mixed.Errors,
 		pt.Read.OKRPS, msText(pt.Read.Latency.P99), pt.Read.Errors, mibText(pt.HWM))
 	return pt, nil
+}
+
+// measureMixed runs the mixed workload on srv and records, besides the load generator's
+// summary, the server's memory, the CPU shares and the pool counters of the phase.
+func (b *bench) measureMixed(ctx context.Context, label string, srv *server, meter cpuMeter, pt *point) error {
+	poolBefore, err := scrapePool(ctx, srv.url)
+	if err != nil {
+		return err
+	}
+	cpuBefore, err := meter.sample()
+	if err != nil {
+		return err
+	}
+	sampler := startMemorySampler(srv.pid(), 200*time.Millisecond)
+	pt.Mixed, err = b.load(ctx, label+" mixed", srv.url, b.opts.mixedMix, nil, pt.Concurrency, b.opts.duration)
+	peak, sampleErr := sampler.finish()
+	if err != nil {
+		return err
+	}
+	if sampleErr != nil {
+		return fmt.Errorf("sampling the server's memory: %w", sampleErr)
+	}
+	cpuAfter, err := meter.sample()
+	if err != nil {
+		return err
+	}
+	poolAfter, err := scrapePool(ctx, srv.url)
+	if err != nil {
+		return err
+	}
+	mem, err := readMemory(srv.pid())
+	if err != nil {
+		return fmt.Errorf("reading the server's memory: %w", err)
+	}
+	pt.PeakRSS, pt.HWM = peak, mem.HWM
+	pt.CPU, pt.Pool = meter.between(cpuBefore, cpuAfter), poolAfter.sub(poolBefore)
+	return nil
 }
 
 // analysesPerReadSession is how many answers each read session gets, so that the read
