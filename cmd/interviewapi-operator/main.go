@@ -49,8 +49,12 @@ func main() {
 	}
 }
 
-// run starts the manager and blocks until ctx is done or the manager fails.
+// run starts the manager and blocks until ctx is done or the manager fails; with the
+// first argument `check` it runs the Helm test's readiness check instead.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "check" {
+		return runCheck(ctx, args[1:], stdout)
+	}
 	o, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
