@@ -33,7 +33,8 @@ help: ## Show this help.
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests under config/ from the API markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
-	@if [ -d charts/interviewapi-operator ]; then mkdir -p charts/interviewapi-operator/crds && cp config/crd/bases/*.yaml charts/interviewapi-operator/crds/; fi
+	$(GO) run ./hack/chartsync
+	$(GO) run ./hack/gendocs
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods for the API types.
@@ -67,6 +68,20 @@ fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test
 test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load).
 	$(GO) test -count=1 -timeout 30m -tags e2e -v ./test/e2e/...
 
+.PHONY: chart-sync
+chart-sync: ## Copy the CRD, generated RBAC, dashboards and alert rules into the charts and regenerate their schemas.
+	$(GO) run ./hack/chartsync
+
+.PHONY: docs
+docs: ## Regenerate docs/configuration.md from the CRD and the charts' values schemas.
+	$(GO) run ./hack/gendocs
+
+.PHONY: helm-lint
+helm-lint: $(HELM) ## Lint both charts strictly, with default values and with every optional part on.
+	$(HELM) lint --strict charts/interviewapi-operator
+	$(HELM) lint --strict charts/interviewapi-operator -f test/chart/testdata/all-on.yaml
+	$(HELM) lint --strict charts/interviewapi
+
 .PHONY: seed
 seed: ## Regenerate the question-bank seed migration from hack/genseed (commit both).
 	$(GO) run ./hack/genseed
@@ -80,6 +95,10 @@ build: ## Build the server, the operator, the kubectl plugin, the local cluster 
 .PHONY: run
 run: manifests generate ## Run the operator against the cluster of the current kubeconfig.
 	$(GO) run ./cmd/interviewapi-operator
+
+.PHONY: images
+images: ## Build the server and operator images as OCI tarballs in bin/images/ (no Docker needed).
+	$(GO) run ./hack/images -out $(BIN)/images -version $(VERSION)
 
 .PHONY: localcluster
 localcluster: tools build ## Run the local cluster (Kubernetes on loopback, pods as local processes) until Ctrl-C.
