@@ -15,9 +15,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -25,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/controllers"
 	"github.com/interviewapi/operator/internal/opmetrics"
 	"github.com/interviewapi/operator/test/envtest"
@@ -46,12 +51,55 @@ type operator struct {
 	// client is the operator's own client (cached reads, impersonated writes).
 	client client.Client
 	writes *writeCounter
+	// metrics is the private registry of the operator's own metrics.
+	metrics *prometheus.Registry
+	// stop stops the manager and waits for it; it is called at the end of the test
+	// too, and only the first call acts.
+	stop func()
+}
+
+// operatorConfig are the knobs of startOperator.
+type operatorConfig struct {
+	clock      clock.PassiveClock
+	sources    controllers.MetricSources
+	namespaces []string
+	// driven: no controller runs in the manager; the test calls Reconcile itself and
+	// so decides exactly when each pass happens. The manager still runs the cache
+	// and the Event recorder.
+	driven bool
+}
+
+type operatorOption func(*operatorConfig)
+
+// withClock makes the operator read the time from c.
+func withClock(c clock.PassiveClock) operatorOption {
+	return func(o *operatorConfig) { o.clock = c }
+}
+
+// withSources makes the operator measure canaries with s.
+func withSources(s controllers.MetricSources) operatorOption {
+	return func(o *operatorConfig) { o.sources = s }
+}
+
+// inNamespaces restricts the operator to namespaces, as --namespace does, so that
+// several operators can share one API server.
+func inNamespaces(ns ...string) operatorOption {
+	return func(o *operatorConfig) { o.namespaces = ns }
+}
+
+// driven leaves the passes to the test (see operatorConfig.driven).
+func driven() operatorOption {
+	return func(o *operatorConfig) { o.driven = true }
 }
 
 // startOperator runs the manager until the test ends. The RBAC of config/default must
 // already be applied.
-func startOperator(t *testing.T, e *envtest.Env) *operator {
+func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operator {
 	t.Helper()
+	var oc operatorConfig
+	for _, o := range opts {
+		o(&oc)
+	}
 	writes := &writeCounter{}
 	logs := &syncBuffer{}
 	t.Cleanup(func() {
@@ -71,14 +119,15 @@ func startOperator(t *testing.T, e *envtest.Env) *operator {
 		// Lease renewals would be writes of their own; election is covered by the
 		// operator command's test.
 		LeaderElection: false,
-		Cache:          controllers.CacheOptions(nil),
+		Cache:          controllers.CacheOptions(oc.namespaces),
 		Controller:     config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	if err != nil {
 		t.Fatalf("create the manager: %v", err)
 	}
+	reg := prometheus.NewRegistry()
 	m := opmetrics.New("test")
-	if err := m.Register(prometheus.NewRegistry()); err != nil {
+	if err := m.Register(reg); err != nil {
 		t.Fatal(err)
 	}
 	r := &controllers.InterviewAPIReconciler{
@@ -86,30 +135,49 @@ func startOperator(t *testing.T, e *envtest.Env) *operator {
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorder(controllers.FieldOwner),
 		Metrics:   m,
+		Clock:     oc.clock,
+		Sources:   oc.sources,
 	}
-	if err := r.SetupWithManager(mgr); err != nil {
+	if oc.driven {
+		if r.Clock == nil || r.Sources == nil {
+			t.Fatal("a driven operator needs withClock and withSources")
+		}
+	} else if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatalf("set up the controller: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("manager: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("manager: %v", err)
+				}
+			case <-time.After(waitTimeout):
+				t.Error("the manager did not stop")
 			}
-		case <-time.After(waitTimeout):
-			t.Error("the manager did not stop")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	syncCtx, syncCancel := context.WithTimeout(ctx, waitTimeout)
 	defer syncCancel()
+	if oc.driven {
+		// Without a controller nothing asks the cache for the kinds the reconciler
+		// reads; ask now so that the first pass does not wait for them.
+		for _, obj := range []client.Object{&iapiv1alpha1.InterviewAPI{}, &appsv1.Deployment{}, &corev1.Service{}, &policyv1.PodDisruptionBudget{}} {
+			if _, err := mgr.GetCache().GetInformer(syncCtx, obj); err != nil {
+				t.Fatalf("start the cache of %T: %v", obj, err)
+			}
+		}
+	}
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
 		t.Fatal("the manager's cache did not sync")
 	}
-	return &operator{reconciler: r, client: mgr.GetClient(), writes: writes}
+	return &operator{reconciler: r, client: mgr.GetClient(), writes: writes, metrics: reg, stop: stop}
 }
 
 // impersonatedClient is an uncached client acting as the operator's service account.
