@@ -162,6 +162,7 @@ func (r *InterviewAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Sources == nil {
 		r.Sources = NewPoolHealthSources(poolhealth.NewScrapeSource(poolhealth.WithClock(r.Clock.Now)))
 	}
+	r.Metrics.ReconcilePhases(phaseObserve, phasePlan, phaseStatus, phaseCanary, phaseStable, phaseService, phasePDB)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).

@@ -68,6 +68,15 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 	return nil
 }
 
+// ReconcilePhases starts interviewapi_operator_reconcile_errors_total at 0 for each
+// of the reconciler's phases, so that the series exist before the first failure and
+// rate() sees it.
+func (m *Metrics) ReconcilePhases(phases ...string) {
+	for _, p := range phases {
+		m.reconcileErrors.WithLabelValues(p)
+	}
+}
+
 // ReconcileError counts a failed reconcile pass by the phase that failed.
 func (m *Metrics) ReconcileError(phase string) { m.reconcileErrors.WithLabelValues(phase).Inc() }
 

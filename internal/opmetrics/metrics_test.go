@@ -15,6 +15,7 @@ func TestMetricsExposition(t *testing.T) {
 	if err := m.Register(reg); err != nil {
 		t.Fatal(err)
 	}
+	m.ReconcilePhases("plan", "stable")
 	m.ReconcileError("stable")
 	m.ReconcileError("stable")
 	m.ReconcileError("status")
@@ -34,6 +35,7 @@ interviewapi_operator_children_applied_total{kind="Deployment"} 1
 interviewapi_operator_children_deleted_total{kind="Deployment"} 1
 # HELP interviewapi_operator_reconcile_errors_total Reconcile passes of an InterviewAPI that failed, by the phase that failed (observe, plan, status, canary, stable, service, pdb).
 # TYPE interviewapi_operator_reconcile_errors_total counter
+interviewapi_operator_reconcile_errors_total{phase="plan"} 0
 interviewapi_operator_reconcile_errors_total{phase="stable"} 2
 interviewapi_operator_reconcile_errors_total{phase="status"} 1
 # HELP interviewapi_operator_status_updates_total Writes of an InterviewAPI's status; a pass that changes nothing writes none.
