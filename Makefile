@@ -104,6 +104,12 @@ images: ## Build the server and operator images as OCI tarballs in bin/images/ (
 localcluster: tools build ## Run the local cluster (Kubernetes on loopback, pods as local processes) until Ctrl-C.
 	$(BIN)/localcluster --dir .localcluster --crd config/crd/bases
 
+##@ Benchmarks
+
+.PHONY: bench-modes
+bench-modes: ## Benchmark the server's sync vs async engines (about 6 min) and rewrite their section of docs/benchmarks.md.
+	$(GO) run ./hack/benchmodes $(BENCH_ARGS)
+
 ##@ Deployment
 
 .PHONY: install
