@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,8 @@ const annotationTemplate = "test.interviewapi.io/template"
 type kubelet struct {
 	e  *envtest.Env
 	ns string
-	// held Deployments are left as they are, as if their pods could not start.
+	// held Deployments are left as they are, as if their pods could not start. Set
+	// it before run.
 	held map[string]bool
 	// nextIP numbers the fake pod addresses.
 	nextIP int
@@ -52,14 +54,44 @@ func newKubelet(t testing.TB, e *envtest.Env, ns string) *kubelet {
 // Deployment selects. It reports whether it changed anything.
 func (k *kubelet) settle(t testing.TB) bool {
 	t.Helper()
-	ctx := context.Background()
+	changed, err := k.sync(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return changed
+}
+
+// run settles the namespace every period until ctx ends, as the real controllers
+// would react to changes; the first error stops it and is sent on errs.
+func (k *kubelet) run(ctx context.Context, period time.Duration, errs chan<- error) {
+	ticker := time.NewTicker(period)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		_, err := k.sync(ctx)
+		switch {
+		case err == nil, ctx.Err() != nil:
+		case apierrors.IsConflict(err):
+			// The operator changed the Deployment since it was listed: next tick.
+		default:
+			errs <- err
+			return
+		}
+	}
+}
+
+func (k *kubelet) sync(ctx context.Context) (bool, error) {
 	var deployments appsv1.DeploymentList
 	if err := k.e.Client.List(ctx, &deployments, client.InNamespace(k.ns)); err != nil {
-		t.Fatalf("list Deployments: %v", err)
+		return false, fmt.Errorf("list Deployments: %w", err)
 	}
 	var pods corev1.PodList
 	if err := k.e.Client.List(ctx, &pods, client.InNamespace(k.ns)); err != nil {
-		t.Fatalf("list pods: %v", err)
+		return false, fmt.Errorf("list pods: %w", err)
 	}
 	changed := false
 	owned := map[string]bool{}
@@ -76,55 +108,62 @@ func (k *kubelet) settle(t testing.TB) bool {
 		if k.held[d.Name] {
 			continue
 		}
-		if k.settleDeployment(t, d, mine) {
-			changed = true
+		c, err := k.syncDeployment(ctx, d, mine)
+		if err != nil {
+			return changed, err
 		}
+		changed = changed || c
 	}
 	for i := range pods.Items {
 		if p := &pods.Items[i]; !owned[p.Name] {
-			k.deletePod(t, p)
+			if err := k.deletePod(ctx, p); err != nil {
+				return changed, err
+			}
 			changed = true
 		}
 	}
-	return changed
+	return changed, nil
 }
 
-func (k *kubelet) settleDeployment(t testing.TB, d *appsv1.Deployment, pods []*corev1.Pod) bool {
-	t.Helper()
+func (k *kubelet) syncDeployment(ctx context.Context, d *appsv1.Deployment, pods []*corev1.Pod) (bool, error) {
 	want := ptr.Deref(d.Spec.Replicas, 1)
-	hash := templateHash(t, &d.Spec.Template)
+	hash, err := templateHash(&d.Spec.Template)
+	if err != nil {
+		return false, err
+	}
 	changed := false
 	var current int32
 	for _, p := range pods {
 		if p.Annotations[annotationTemplate] != hash || current >= want {
-			k.deletePod(t, p)
+			if err := k.deletePod(ctx, p); err != nil {
+				return changed, err
+			}
 			changed = true
 			continue
 		}
 		current++
 	}
 	for ; current < want; current++ {
-		k.startPod(t, d, hash)
-		changed = true
-	}
-	status := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: want, UpdatedReplicas: want,
-		ReadyReplicas: want, AvailableReplicas: want}
-	s := d.Status
-	if s.ObservedGeneration != status.ObservedGeneration || s.Replicas != want || s.UpdatedReplicas != want ||
-		s.ReadyReplicas != want || s.AvailableReplicas != want || s.TerminatingReplicas != nil {
-		d.Status = status
-		if err := k.e.Client.Status().Update(context.Background(), d); err != nil {
-			t.Fatalf("write the status of Deployment %s: %v", d.Name, err)
+		if err := k.startPod(ctx, d, hash); err != nil {
+			return changed, err
 		}
 		changed = true
 	}
-	return changed
+	s := d.Status
+	if s.ObservedGeneration != d.Generation || s.Replicas != want || s.UpdatedReplicas != want ||
+		s.ReadyReplicas != want || s.AvailableReplicas != want || s.TerminatingReplicas != nil {
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: want, UpdatedReplicas: want,
+			ReadyReplicas: want, AvailableReplicas: want}
+		if err := k.e.Client.Status().Update(ctx, d); err != nil {
+			return changed, fmt.Errorf("write the status of Deployment %s: %w", d.Name, err)
+		}
+		changed = true
+	}
+	return changed, nil
 }
 
 // startPod creates a pod of the Deployment's template, running and ready.
-func (k *kubelet) startPod(t testing.TB, d *appsv1.Deployment, hash string) {
-	t.Helper()
-	ctx := context.Background()
+func (k *kubelet) startPod(ctx context.Context, d *appsv1.Deployment, hash string) error {
 	tpl := d.Spec.Template
 	annotations := map[string]string{annotationTemplate: hash}
 	for key, v := range tpl.Annotations {
@@ -135,7 +174,7 @@ func (k *kubelet) startPod(t testing.TB, d *appsv1.Deployment, hash string) {
 		Spec:       *tpl.Spec.DeepCopy(),
 	}
 	if err := k.e.Client.Create(ctx, pod); err != nil {
-		t.Fatalf("create a pod of %s: %v", d.Name, err)
+		return fmt.Errorf("create a pod of %s: %w", d.Name, err)
 	}
 	k.nextIP++
 	ip := fmt.Sprintf("10.244.%d.%d", k.nextIP/250, k.nextIP%250+1)
@@ -150,16 +189,17 @@ func (k *kubelet) startPod(t testing.TB, d *appsv1.Deployment, hash string) {
 		},
 	}
 	if err := k.e.Client.Status().Update(ctx, pod); err != nil {
-		t.Fatalf("mark pod %s ready: %v", pod.Name, err)
+		return fmt.Errorf("mark pod %s ready: %w", pod.Name, err)
 	}
+	return nil
 }
 
-func (k *kubelet) deletePod(t testing.TB, p *corev1.Pod) {
-	t.Helper()
-	err := k.e.Client.Delete(context.Background(), p, client.GracePeriodSeconds(0))
+func (k *kubelet) deletePod(ctx context.Context, p *corev1.Pod) error {
+	err := k.e.Client.Delete(ctx, p, client.GracePeriodSeconds(0))
 	if err != nil && !apierrors.IsNotFound(err) {
-		t.Fatalf("delete pod %s: %v", p.Name, err)
+		return fmt.Errorf("delete pod %s: %w", p.Name, err)
 	}
+	return nil
 }
 
 // readyPods lists the names of the running pods of a track and revision.
@@ -182,12 +222,11 @@ func (k *kubelet) readyPods(t testing.TB, instance, track, revision string) []st
 	return names
 }
 
-func templateHash(t testing.TB, tpl *corev1.PodTemplateSpec) string {
-	t.Helper()
+func templateHash(tpl *corev1.PodTemplateSpec) (string, error) {
 	b, err := json.Marshal(tpl)
 	if err != nil {
-		t.Fatal(err)
+		return "", fmt.Errorf("encode a pod template: %w", err)
 	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
+	return hex.EncodeToString(sum[:8]), nil
 }

@@ -211,26 +211,43 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// writeCounter records every request that is not a read (GET covers watches too).
+// writeCounter records every request that is not a read (GET covers watches too),
+// with the time its response arrived.
 type writeCounter struct {
 	mu       sync.Mutex
 	requests []string
+	answered []time.Time
 }
 
 func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := rt.RoundTrip(req)
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			w.mu.Lock()
 			w.requests = append(w.requests, req.Method+" "+req.URL.Path)
+			w.answered = append(w.answered, time.Now())
 			w.mu.Unlock()
 		}
-		return rt.RoundTrip(req)
+		return resp, err
 	})
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// firstAfter is when the first write to a path ending in suffix was answered, among
+// the writes answered after t.
+func (w *writeCounter) firstAfter(t time.Time, suffix string) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, r := range w.requests {
+		if w.answered[i].After(t) && strings.HasSuffix(r, suffix) {
+			return w.answered[i], true
+		}
+	}
+	return time.Time{}, false
+}
 
 // count is the number of writes so far.
 func (w *writeCounter) count() int {
@@ -265,7 +282,7 @@ func (w *writeCounter) waitQuiet(t *testing.T, quiet time.Duration) {
 
 // eventually polls check until it returns nil, failing the test with the last error
 // after waitTimeout.
-func eventually(t *testing.T, what string, check func() error) {
+func eventually(t testing.TB, what string, check func() error) {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	var err error
@@ -281,7 +298,7 @@ func eventually(t *testing.T, what string, check func() error) {
 }
 
 // kubeconfigFile writes a kubeconfig for the test API server, for kubectl.
-func kubeconfigFile(t *testing.T, cfg *rest.Config) string {
+func kubeconfigFile(t testing.TB, cfg *rest.Config) string {
 	t.Helper()
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
@@ -298,7 +315,7 @@ func kubeconfigFile(t *testing.T, cfg *rest.Config) string {
 }
 
 // kubectl runs the kubectl built by `make tools` and returns its standard output.
-func kubectl(t *testing.T, kubeconfig string, args ...string) string {
+func kubectl(t testing.TB, kubeconfig string, args ...string) string {
 	t.Helper()
 	bin := filepath.Join(envtest.Assets(), "kubectl")
 	if _, err := os.Stat(bin); err != nil {

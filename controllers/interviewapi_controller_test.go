@@ -561,7 +561,7 @@ func testDeleting(t *testing.T, e *envtest.Env, op *operator) {
 }
 
 // sampleInstance is config/samples' InterviewAPI.
-func sampleInstance(t *testing.T) *iapiv1alpha1.InterviewAPI {
+func sampleInstance(t testing.TB) *iapiv1alpha1.InterviewAPI {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(envtest.RepoRoot(), "config", "samples", "apps_v1alpha1_interviewapi.yaml"))
 	if err != nil {
@@ -574,7 +574,7 @@ func sampleInstance(t *testing.T) *iapiv1alpha1.InterviewAPI {
 	return in
 }
 
-func createNamespace(t *testing.T, e *envtest.Env, name string) string {
+func createNamespace(t testing.TB, e *envtest.Env, name string) string {
 	t.Helper()
 	if err := e.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
 		t.Fatal(err)
