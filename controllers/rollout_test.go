@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	pluginpkg "github.com/interviewapi/operator/internal/plugin"
 	"github.com/interviewapi/operator/internal/poolhealth"
 	"github.com/interviewapi/operator/test/envtest"
 )
@@ -25,7 +27,8 @@ const disableAsync = `{"spec":{"database":{"async":{"enabled":false}}}}`
 // has its own namespace and operator.
 func TestRollouts(t *testing.T) {
 	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	kubeconfig := kubeconfigFile(t, e.Config)
+	kubectl(t, kubeconfig, "apply", "-k", "config/default")
 
 	t.Run("async enabled: steps advance, the canary is promoted, a patch back is a fast rollback", func(t *testing.T) { testPromoteThenFastRollback(t, e) })
 	t.Run("a failing analysis scales the canary to 0 in the same pass", func(t *testing.T) { testFailedAnalysis(t, e) })
@@ -33,6 +36,7 @@ func TestRollouts(t *testing.T) {
 	t.Run("a spec back at the stable revision aborts the canary in one pass", func(t *testing.T) { testAbortByPatch(t, e) })
 	t.Run("a restarted operator resumes the step", func(t *testing.T) { testRestartMidStep(t, e) })
 	t.Run("a step the connection budget cannot take is held", func(t *testing.T) { testBudgetHold(t, e) })
+	t.Run("kubectl interviewapi steers the rollout", func(t *testing.T) { testPluginControls(t, e, kubeconfig) })
 }
 
 // startRollout enables async and runs until the first step's canary pod is ready and
@@ -386,4 +390,101 @@ func testBudgetHold(t *testing.T, e *envtest.Env) {
 	}
 	s.wantDeployment(t, "canary", 1, false)
 	s.wantDeployment(t, "stable", 3, false)
+}
+
+// testPluginControls steers a rollout with the kubectl plugin's commands, run in
+// process as a user would run them, and checks that the operator acts on each once.
+func testPluginControls(t *testing.T, e *envtest.Env, kubeconfig string) {
+	s := newScenario(t, e, "controls", nil)
+	plugin := func(args ...string) string {
+		t.Helper()
+		var out, errOut strings.Builder
+		if code := pluginpkg.Run(context.Background(), append([]string{"--kubeconfig", kubeconfig, "-n", "controls"}, args...), &out, &errOut); code != 0 {
+			t.Fatalf("kubectl interviewapi %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+		}
+		return out.String()
+	}
+	noAnnotations := func() {
+		t.Helper()
+		for _, a := range []string{iapiv1alpha1.AnnotationPromote, iapiv1alpha1.AnnotationAbort, iapiv1alpha1.AnnotationRetry} {
+			if v, ok := s.get(t).Annotations[a]; ok {
+				t.Fatalf("the annotation %s=%q is still set after the pass that acted on it", a, v)
+			}
+		}
+	}
+	startRollout(t, s)
+	asyncRev := s.get(t).Status.Canary.Revision
+
+	// promote: the current step is skipped at once, without its analysis.
+	plugin("promote", "interview")
+	s.reconcile(t)
+	noAnnotations()
+	if st := s.get(t).Status; stepOf(st) != 1 || st.LastAnalysis != nil {
+		t.Fatalf("after promote: step %d last analysis %+v, want step 2 without an analysis", stepOf(st), st.LastAnalysis)
+	}
+	s.waitEvent(t, corev1.EventTypeNormal, iapiv1alpha1.ReasonStepPromoted, "skipped with the "+iapiv1alpha1.AnnotationPromote+" annotation")
+	s.converge(t)
+	s.wantDeployment(t, "canary", 2, true)
+
+	// pause and resume: time passes without analyses while paused.
+	plugin("pause", "interview")
+	s.converge(t)
+	s.tick(3 * analysisInterval)
+	s.converge(t)
+	if st := s.get(t).Status; st.Phase != iapiv1alpha1.PhasePaused || stepOf(st) != 1 || st.LastAnalysis != nil {
+		t.Fatalf("paused: phase %s step %d last analysis %+v", st.Phase, stepOf(st), st.LastAnalysis)
+	}
+	// Resumed, the step is analysed at once: its canary pods ran at the step's weight
+	// all along, so the window since the step started is a full one, and it passes.
+	plugin("resume", "interview")
+	s.converge(t)
+	if st := s.get(t).Status; st.Phase != iapiv1alpha1.PhaseProgressing || stepOf(st) != 2 || st.LastAnalysis == nil || st.LastAnalysis.Step != 1 {
+		t.Fatalf("resumed: phase %s step %d last analysis %+v", st.Phase, stepOf(st), st.LastAnalysis)
+	}
+
+	// abort: the canary goes to 0 in the pass and its revision is held back.
+	plugin("abort", "interview")
+	s.reconcile(t)
+	noAnnotations()
+	s.wantDeployment(t, "canary", 0, true)
+	st := s.get(t).Status
+	if c := meta.FindStatusCondition(st.Conditions, iapiv1alpha1.ConditionRolledBack); st.FailedRevision != asyncRev || c == nil ||
+		c.Status != metav1.ConditionTrue || c.Reason != iapiv1alpha1.ReasonAborted {
+		t.Fatalf("aborted: failed revision %q RolledBack %+v", st.FailedRevision, c)
+	}
+	s.converge(t)
+	s.wantNoCanary(t)
+
+	// retry: the same revision starts again from the first step.
+	plugin("retry", "interview")
+	s.converge(t)
+	noAnnotations()
+	if st := s.get(t).Status; st.Canary == nil || st.Canary.Revision != asyncRev || stepOf(st) != 0 || st.FailedRevision != "" {
+		t.Fatalf("retried: canary %+v step %d failed revision %q", st.Canary, stepOf(st), st.FailedRevision)
+	}
+	s.waitEvent(t, corev1.EventTypeNormal, iapiv1alpha1.ReasonRetried, asyncRev)
+
+	// promote --full: stable at once.
+	plugin("promote", "interview", "--full")
+	s.converge(t)
+	noAnnotations()
+	s.wantDeployment(t, "stable", 4, true)
+	s.wantNoCanary(t)
+
+	// rollback: back to the previous revision that ran on the stable track, at once.
+	plugin("rollback", "interview")
+	s.reconcile(t)
+	s.wantDeployment(t, "stable", 4, false)
+	s.converge(t)
+	st = s.get(t).Status
+	want := []string{iapiv1alpha1.OutcomeInitial, iapiv1alpha1.OutcomeAborted, iapiv1alpha1.OutcomePromoted, iapiv1alpha1.OutcomeFastRollback}
+	if got := historyOutcomes(st); !slices.Equal(got, want) || st.Phase != iapiv1alpha1.PhaseHealthy {
+		t.Errorf("history %v phase %s, want %v and Healthy", got, st.Phase, want)
+	}
+	if out := plugin("history", "interview"); !containsAll(out, want) {
+		t.Errorf("kubectl interviewapi history:\n%s", out)
+	}
+	if out := plugin("status", "interview"); !strings.Contains(out, "Healthy") {
+		t.Errorf("kubectl interviewapi status:\n%s", out)
+	}
 }
