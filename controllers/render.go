@@ -15,11 +15,10 @@ import (
 // about to change: the status, written before the Deployments are applied, must not
 // call an instance settled in the pass that changes its pods.
 func (r *InterviewAPIReconciler) render(p *pass) error {
-	var stableConns, canaryConns int64
+	stableConns, canaryConns := connections(p.plan.Stable), int64(0)
 	if c := p.plan.Canary; c != nil {
 		canaryConns = connections(*c)
 	}
-	stableConns = connections(p.plan.Stable)
 
 	var err error
 	if p.desiredStable, err = renderDeployment(p.instance, iapiv1alpha1.TrackStable, p.plan.Stable, canaryConns); err != nil {
