@@ -110,6 +110,10 @@ localcluster: tools build ## Run the local cluster (Kubernetes on loopback, pods
 bench-modes: ## Benchmark the server's sync vs async engines (about 6 min) and rewrite their section of docs/benchmarks.md.
 	$(GO) run ./hack/benchmodes $(BENCH_ARGS)
 
+.PHONY: bench-rollback
+bench-rollback: tools ## Measure rollback latency in envtest (docs/benchmarks.md, "Rollback latency").
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkRollbackLatency -benchtime 20x ./controllers/
+
 ##@ Deployment
 
 .PHONY: install
