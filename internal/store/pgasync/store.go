@@ -37,9 +37,10 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open returns the engine for databaseURL. It does not connect: connections are opened
-// on demand, so the server starts while the database is down and recovers when it
-// returns.
+// Open returns the engine for databaseURL. It does not wait for the database, so the
+// server starts while the database is down and recovers when it returns: the Size
+// connections the pool keeps open are opened in the background (and reopened by the
+// pool's health check after an outage), overflow ones on demand.
 func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -47,7 +48,10 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	}
 	s := &Store{settings: settings, rec: rec}
 	cfg.MaxConns = int32(settings.MaxConns())
-	cfg.MinConns = 0
+	// Size connections are opened at once rather than by the first requests: a new pod
+	// (a canary) then serves its first requests without waiting for connections to be
+	// set up, and its acquire-wait percentiles measure the pool, not its warm-up.
+	cfg.MinConns = int32(settings.Size)
 	cfg.MaxConnLifetime = settings.Recycle // 0: never recycled
 	cfg.MaxConnLifetimeJitter = settings.RecycleJitter()
 	// Overflow connections are closed by the trimmer once the load has not needed them
