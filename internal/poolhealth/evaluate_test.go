@@ -115,6 +115,10 @@ func TestEvaluate(t *testing.T) {
 			verdict: v1alpha1.VerdictPass, absentCheck: CheckP99VsStable},
 		{name: "comparison turned off", stable: stableWith(500, 0.0001), criteria: func(c *Criteria) { c.MaxP99VsStable = 0 },
 			verdict: v1alpha1.VerdictPass, absentCheck: CheckP99VsStable},
+		{name: "canary p99 under a millisecond is not compared", stable: stableWith(500, 0.000099),
+			canary: func(m *Measures) { m.AcquireWaitP99 = known(0.00075) }, verdict: v1alpha1.VerdictPass, metric: CheckP99VsStable, metricWant: v1alpha1.VerdictPass},
+		{name: "canary p99 over a millisecond and twice a sub-millisecond stable p99 fails", stable: stableWith(500, 0.000099),
+			canary: func(m *Measures) { m.AcquireWaitP99 = known(0.0015) }, verdict: v1alpha1.VerdictFail, metric: CheckP99VsStable, metricWant: v1alpha1.VerdictFail},
 		{name: "canary p99 inside the lowest bucket is not compared", stable: stableWith(500, 0.0001),
 			canary: func(m *Measures) { m.AcquireWaitP99 = known(0.0004) }, verdict: v1alpha1.VerdictPass, metric: CheckP99VsStable, metricWant: v1alpha1.VerdictPass},
 		{name: "canary pods in the wrong mode is inconclusive", canary: func(m *Measures) { m.Modes = map[string]int{"sync": 2} },
@@ -189,4 +193,14 @@ func findMetric(ms []v1alpha1.MetricResult, name string) (v1alpha1.MetricResult,
 		}
 	}
 	return v1alpha1.MetricResult{}, false
+}
+
+func TestRelativeThresholdShowsTheNoiseFloor(t *testing.T) {
+	canary := healthy()
+	canary.AcquireWaitP99 = known(0.0015)
+	got, ok := findMetric(Evaluate(canary, stableWith(500, 0.0001), criteria).Metrics, CheckP99VsStable)
+	want := v1alpha1.MetricResult{Name: CheckP99VsStable, Value: "1.5ms", Threshold: "<= 2 x stable 100µs, at least 1ms", Verdict: v1alpha1.VerdictFail}
+	if !ok || got != want {
+		t.Errorf("relative check = %+v (found %v), want %+v", got, ok, want)
+	}
 }
