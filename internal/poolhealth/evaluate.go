@@ -88,7 +88,7 @@ func Evaluate(canary Measures, stable *Measures, c Criteria) v1alpha1.AnalysisRe
 		result.Message = "cannot judge " + strings.Join(undecided, "; ")
 	default:
 		result.Verdict = v1alpha1.VerdictPass
-		result.Message = fmt.Sprintf("canary within every threshold over %s: %s acquires from %d pods", canary.Window, formatCount(canary.Acquires.V), canary.Pods)
+		result.Message = fmt.Sprintf("canary within every threshold over %s: %s acquires from %d pods", formatWindow(canary.Window), formatCount(canary.Acquires.V), canary.Pods)
 	}
 	return result
 }
@@ -102,7 +102,7 @@ func minimumCheck(name string, v Value, limit float64, window time.Duration) che
 	case v.V < limit:
 		ch.Value = formatCount(v.V)
 		ch.Verdict = v1alpha1.VerdictInconclusive
-		ch.why = fmt.Sprintf("the canary made %s connection acquires in %s, fewer than minAcquires %s", formatCount(v.V), window, formatCount(limit))
+		ch.why = fmt.Sprintf("the canary made %s connection acquires in %s, fewer than minAcquires %s", formatCount(v.V), formatWindow(window), formatCount(limit))
 	default:
 		ch.Value = formatCount(v.V)
 		ch.Verdict = v1alpha1.VerdictPass

@@ -204,3 +204,15 @@ func TestRelativeThresholdShowsTheNoiseFloor(t *testing.T) {
 		t.Errorf("relative check = %+v (found %v), want %+v", got, ok, want)
 	}
 }
+
+func TestMessagesRoundTheMeasuredWindow(t *testing.T) {
+	canary := healthy()
+	canary.Window = 5031007279 * time.Nanosecond
+	if got := Evaluate(canary, nil, criteria); !strings.Contains(got.Message, "over 5.03s:") {
+		t.Errorf("message %q, want the window written as 5.03s", got.Message)
+	}
+	canary.Acquires = known(3)
+	if got := Evaluate(canary, nil, criteria); !strings.Contains(got.Message, "3 connection acquires in 5.03s,") {
+		t.Errorf("message %q, want the window written as 5.03s", got.Message)
+	}
+}

@@ -12,6 +12,13 @@ func formatSeconds(v float64) string {
 	return time.Duration(roundSignificant(v, 3) * float64(time.Second)).String()
 }
 
+// formatWindow writes an analysis interval to a hundredth of a second: measured intervals
+// are a scrape's latency longer or shorter than the configured one ("5.03s", not
+// "5.031007279s").
+func formatWindow(d time.Duration) string {
+	return d.Round(10 * time.Millisecond).String()
+}
+
 // formatRatio writes a ratio to four significant digits without an exponent: "0.0123".
 func formatRatio(v float64) string {
 	return strconv.FormatFloat(roundSignificant(v, 4), 'f', -1, 64)

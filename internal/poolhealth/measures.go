@@ -87,7 +87,7 @@ func (d Delta) Measures() Measures {
 		if acquires > 0 {
 			m.TimeoutRatio = known(timeouts / acquires)
 		} else {
-			m.TimeoutRatio = unknown("no connection acquires in %s", d.Window)
+			m.TimeoutRatio = unknown("no connection acquires in %s", formatWindow(d.Window))
 		}
 	}
 
@@ -96,7 +96,7 @@ func (d Delta) Measures() Measures {
 	} else {
 		m.WaitResolution = d.AcquireWait.lowestBound()
 		if p99 := d.AcquireWait.Quantile(0.99); math.IsNaN(p99) {
-			m.AcquireWaitP99 = unknown("no acquire waits were observed in %s", d.Window)
+			m.AcquireWaitP99 = unknown("no acquire waits were observed in %s", formatWindow(d.Window))
 		} else {
 			m.AcquireWaitP99 = known(p99)
 		}
