@@ -1,0 +1,57 @@
+// Command demo shows the whole product working on this machine, without a cluster or
+// Docker: `make demo` runs it from the repository.
+//
+// It starts the local cluster (internal/localcluster: Kubernetes on loopback, pods as
+// local processes, a throwaway PostgreSQL) in .demo/, runs the operator against it as a
+// local process (like `make run`, log in .demo/operator.log), applies the sample
+// InterviewAPI in sync mode with a rollout sized for a demo, and sends steady load
+// through the Service. Then, with kubectl as a user would:
+//
+//  1. enables async mode and shows the canary rollout live (step, weight, every
+//     analysis' values against their thresholds) until it is promoted;
+//  2. applies a pool too small for a burst of traffic and shows the analysis fail and
+//     the operator roll the canary back by itself, with the reason;
+//  3. patches async off and shows it applied at once, without a canary.
+//
+// It ends with commands to look around and keeps everything up until Ctrl-C (or exits
+// at once when DEMO_EXIT=1), then stops every process it started.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Getenv("DEMO_EXIT") == "1")
+	stop()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+// repoRoot is the nearest folder upwards from the working directory that holds the
+// repository (hack/postgres.sh).
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "hack", "postgres.sh")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run the demo from inside the repository (make demo)")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,256 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/localcluster"
+	"github.com/interviewapi/operator/test/e2e/framework"
+)
+
+// env is the one local cluster the scenarios share, each in its own namespace with its
+// own database.
+type env struct {
+	root    string // the repository
+	bin     string // bin/ of the repository
+	cluster *localcluster.Cluster
+	client  client.Client
+	kubectl framework.Kubectl
+}
+
+// startEnv brings the local cluster up for the whole test and down at its end. Set
+// E2E_DIR to keep the cluster's files (pod and component logs) after the run, and
+// E2E_BIN_DIR to run the binaries of another build than the repository's bin/.
+func startEnv(t *testing.T) *env {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(root, "bin")
+	if dir := os.Getenv("E2E_BIN_DIR"); dir != "" {
+		if bin, err = filepath.Abs(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, program := range []string{"interviewapi-server", "interviewapi-operator", "k8s/kubectl", "k8s/kube-apiserver"} {
+		if _, err := os.Stat(filepath.Join(bin, program)); err != nil {
+			t.Fatalf("%s is missing: run `make tools build` first (make test-e2e does): %v", filepath.Join(bin, program), err)
+		}
+	}
+	dir := os.Getenv("E2E_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	start := time.Now()
+	c, err := localcluster.Start(t.Context(), localcluster.Options{
+		Dir:    dir,
+		BinDir: bin,
+		// config/manager's image; the in-cluster scenario runs it.
+		Images:   map[string]string{"controller": "interviewapi-operator"},
+		CRDPaths: []string{filepath.Join(root, "config", "crd", "bases")},
+	})
+	if err != nil {
+		t.Fatalf("start the local cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("stop the local cluster: %v", err)
+		}
+	})
+	t.Logf("local cluster up in %s (files in %s)", time.Since(start).Round(time.Millisecond), dir)
+	cl, err := framework.NewClient(c.RESTConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{
+		root:    root,
+		bin:     bin,
+		cluster: c,
+		client:  cl,
+		kubectl: framework.Kubectl{Path: filepath.Join(bin, "k8s", "kubectl"), Kubeconfig: c.Kubeconfig, ExtraPath: bin},
+	}
+}
+
+// scenario is one test's namespace, database, operator, instance and load.
+type scenario struct {
+	t        *testing.T
+	env      *env
+	ns       string
+	key      types.NamespacedName
+	dbURL    string
+	operator *framework.Operator
+	// logs are dumped when the scenario fails (the operator's, by default).
+	logs []string
+	load *framework.Load
+}
+
+// scenarioOptions change how a scenario starts.
+type scenarioOptions struct {
+	// noOperator leaves reconciling to an operator the scenario deploys itself.
+	noOperator bool
+}
+
+// newScenario prepares a namespace named after the test with a database of its own
+// and, unless told not to, a local operator watching only that namespace (with leader
+// election in it, as a deployed operator would run). When the test fails, its cleanup
+// dumps the instance's status, Deployments, pods, Events and the operator log.
+func (e *env) newScenario(t *testing.T, name string, o scenarioOptions) *scenario {
+	t.Helper()
+	ctx := t.Context()
+	s := &scenario{t: t, env: e, ns: name, key: types.NamespacedName{Namespace: name, Name: "interview"}}
+	if err := framework.CreateNamespace(ctx, e.client, name); err != nil {
+		t.Fatal(err)
+	}
+	url, err := framework.CreateDatabase(ctx, e.cluster.DatabaseURL, strings.ReplaceAll(name, "-", "_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.dbURL = url
+	if err := framework.WriteDatabaseSecret(ctx, e.client, name, url); err != nil {
+		t.Fatal(err)
+	}
+	if !o.noOperator {
+		op, err := framework.StartOperator(framework.OperatorOptions{
+			Binary:                  filepath.Join(e.bin, "interviewapi-operator"),
+			Kubeconfig:              e.cluster.Kubeconfig,
+			LogPath:                 filepath.Join(e.cluster.Dir, "operator-"+name+".log"),
+			Namespaces:              []string{name},
+			LeaderElectionNamespace: name,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.operator = op
+		s.logs = append(s.logs, op.LogPath())
+	}
+	t.Cleanup(s.cleanup)
+	return s
+}
+
+func (s *scenario) cleanup() {
+	if s.load != nil {
+		s.load.Stop()
+	}
+	if s.t.Failed() {
+		var b strings.Builder
+		framework.Dump(context.Background(), &b, s.env.client, s.key, s.logs...)
+		s.t.Logf("diagnostics of the failed scenario:\n%s", b.String())
+	}
+	if s.operator != nil {
+		if err := s.operator.Stop(); err != nil {
+			s.t.Errorf("stop the operator: %v", err)
+		}
+	}
+	// The namespace goes in the background: the next scenario need not wait for its
+	// pods to stop.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.ns}}
+	if err := s.env.client.Delete(context.Background(), ns); err != nil {
+		s.t.Logf("delete namespace %s: %v", s.ns, err)
+	}
+}
+
+// createInstance creates the scenario's InterviewAPI and waits until all its pods
+// serve on the mode it declares.
+func (s *scenario) createInstance(o framework.InstanceOptions) *iapiv1alpha1.InterviewAPI {
+	s.t.Helper()
+	o.Namespace, o.Name = s.key.Namespace, s.key.Name
+	in := framework.NewInstance(o)
+	if err := s.env.client.Create(s.t.Context(), in); err != nil {
+		s.t.Fatalf("create the InterviewAPI: %v", err)
+	}
+	s.waitAllPodsOn(int(in.Spec.ReplicasOrDefault()), iapiv1alpha1.ModeName(o.Async), 2*time.Minute)
+	return s.get()
+}
+
+// waitAllPodsOn waits until exactly replicas pods serve, all ready on mode, none
+// terminating, and the instance is Healthy with no canary.
+func (s *scenario) waitAllPodsOn(replicas int, mode string, timeout time.Duration) {
+	s.t.Helper()
+	err := framework.WaitSettled(s.t.Context(), s.env.client, s.key, replicas, mode, timeout)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// steadyLoad is the load of every scenario but the starving one: loadRate requests per
+// second, whatever the answers' latency.
+func steadyLoad() framework.LoadOptions {
+	return framework.LoadOptions{Rate: loadRate, Concurrency: 32}
+}
+
+// startLoad sends traffic through the instance's Service until the scenario ends.
+func (s *scenario) startLoad(opts framework.LoadOptions) *framework.Load {
+	s.t.Helper()
+	addr, err := s.env.cluster.WaitServiceAddr(s.t.Context(), s.ns, s.key.Name, framework.ServerPort)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	opts.BaseURL = "http://" + addr
+	load, err := framework.StartLoad(s.t.Context(), opts)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.load = load
+	return load
+}
+
+// loadRate is the steady load of every scenario, in requests per second: enough for
+// the one canary pod of the first step (a quarter of four pods) to make far more than
+// minAcquires connection acquires per analysis interval, little enough for two cores.
+const loadRate = 40
+
+// kubectlPatch runs `kubectl patch interviewapi` with a merge patch, as a user would.
+func (s *scenario) kubectlPatch(patch string) time.Time {
+	s.t.Helper()
+	at := time.Now()
+	args := []string{"patch", "interviewapi", s.key.Name, "-n", s.ns, "--type", "merge", "-p", patch}
+	if _, err := s.env.kubectl.Run(s.t.Context(), args...); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Logf("%s", framework.CommandLine("kubectl", args...))
+	return at
+}
+
+// requireNoFailures fails the test when the load failed between two snapshots,
+// listing the failures.
+func (s *scenario) requireNoFailures(during string, from framework.Counts, since time.Time) framework.Counts {
+	s.t.Helper()
+	got := s.load.Counts().Sub(from)
+	if got.Failed > 0 {
+		var lines []string
+		for _, f := range s.load.FailuresSince(since) {
+			lines = append(lines, f.String())
+			if len(lines) == 20 {
+				break
+			}
+		}
+		s.t.Errorf("%s: %s; first failures:\n%s", during, got, strings.Join(lines, "\n"))
+	}
+	if got.Requests == 0 {
+		s.t.Errorf("%s: no request was answered or failed: the load did not run", during)
+	}
+	return got
+}
+
+// get reads the instance.
+func (s *scenario) get() *iapiv1alpha1.InterviewAPI {
+	s.t.Helper()
+	in := &iapiv1alpha1.InterviewAPI{}
+	if err := s.env.client.Get(s.t.Context(), s.key, in); err != nil {
+		s.t.Fatal(err)
+	}
+	return in
+}

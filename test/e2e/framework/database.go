@@ -1,0 +1,89 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// The Secret an instance reads its database URL from (config/samples' names).
+const (
+	DatabaseSecret    = "interview-db"
+	DatabaseSecretKey = "url"
+)
+
+// CreateDatabase creates (or empties) database name on the server of adminURL and
+// returns its URL. Instances with databases of their own can run side by side, and
+// what one wrote can be checked without the others' rows.
+func CreateDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", fmt.Errorf("connect to %s: %w", redact(adminURL), err)
+	}
+	defer conn.Close(ctx)
+	ident := pgx.Identifier{name}.Sanitize()
+	for _, stmt := range []string{"DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)", "CREATE DATABASE " + ident} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return "", fmt.Errorf("%s: %w", stmt, err)
+		}
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("database URL: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// MissingAnalyses returns the answer analyses among ids that the database does not
+// hold.
+func MissingAnalyses(ctx context.Context, databaseURL string, ids []string) ([]string, error) {
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redact(databaseURL), err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx,
+		`SELECT w.want FROM unnest($1::text[]) AS w(want)
+		 WHERE NOT EXISTS (SELECT 1 FROM answer_analyses a WHERE a.id = w.want::uuid)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look the analyses up: %w", err)
+	}
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("look the analyses up: %w", err)
+	}
+	return missing, nil
+}
+
+// WriteDatabaseSecret writes the Secret an instance reads its database URL from.
+func WriteDatabaseSecret(ctx context.Context, c client.Client, namespace, databaseURL string) error {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: DatabaseSecret},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: map[string]string{DatabaseSecretKey: databaseURL},
+	}
+	err := c.Create(ctx, s)
+	if apierrors.IsAlreadyExists(err) {
+		err = c.Update(ctx, s)
+	}
+	if err != nil {
+		return fmt.Errorf("write Secret %s/%s: %w", namespace, DatabaseSecret, err)
+	}
+	return nil
+}
+
+// redact hides a URL's password in messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

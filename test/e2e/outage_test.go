@@ -1,0 +1,132 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/test/e2e/framework"
+)
+
+// outageLength is how long PostgreSQL stays down: three analysis intervals, so that
+// analyses run entirely inside the outage.
+const outageLength = 15 * time.Second
+
+// testDatabaseOutage is issue scenario 5: PostgreSQL stops during the first step of a
+// canary. No analysis covering only the outage passes and nothing is promoted while
+// it lasts; when the database returns, the rollout either resumes and is promoted or
+// has been rolled back (onFailure: Rollback, the configured policy) naming a metric;
+// and every answer the server acknowledged with a 2xx is in the database.
+func testDatabaseOutage(t *testing.T, e *env) {
+	s := e.newScenario(t, "e2e-outage", scenarioOptions{})
+	rollout := framework.QuickRollout()
+	// Inconclusive analyses while the database is down should not freeze the rollout:
+	// the scenario looks at what happens when it returns.
+	rollout.Analysis.InconclusiveLimit = 20
+	in := s.createInstance(framework.InstanceOptions{Rollout: rollout})
+	s.startLoad(steadyLoad())
+	time.Sleep(2 * time.Second)
+
+	w := framework.Watch(t.Context(), e.client, s.key, func(o framework.Observation) {
+		t.Logf("%s %s", o.Time.Format("15:04:05.000"), framework.StatusLine(o.Instance))
+	})
+	t.Cleanup(w.Stop)
+	s.kubectlPatch(patchAsyncOn)
+	if _, err := framework.WaitInstance(t.Context(), e.client, s.key, 2*time.Minute, "step 1's canary analysed once",
+		func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
+			st := in.Status
+			return st.Canary != nil && st.StepStartTime != nil && st.LastAnalysis != nil && st.LastAnalysis.Step == 0 &&
+				st.LastAnalysis.Time.After(st.StepStartTime.Time), "step 1 not analysed yet"
+		}); err != nil {
+		t.Fatal(err)
+	}
+
+	stopped := time.Now()
+	if err := e.cluster.StopDatabase(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Whatever happens next, the database comes back for the other scenarios.
+	restart := func() {
+		if err := e.cluster.StartDatabase(context.WithoutCancel(t.Context())); err != nil {
+			t.Errorf("start the database again: %v", err)
+		}
+	}
+	t.Logf("PostgreSQL stopped")
+	time.Sleep(outageLength)
+	restart()
+	started := time.Now()
+	t.Logf("PostgreSQL started again after %s", started.Sub(stopped).Round(100*time.Millisecond))
+
+	end, err := w.WaitFor(t.Context(), 3*time.Minute, "the rollout promoted or rolled back",
+		func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
+			return framework.PromotedToAsync(in) || in.Status.Phase == iapiv1alpha1.PhaseRolledBack, "still rolling out"
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := end.Instance
+
+	// Nothing passed or was promoted on the outage's evidence.
+	interval := in.Spec.Rollout.Analysis.Interval.Duration
+	seen := map[time.Time]bool{}
+	judged := 0
+	for _, o := range w.Observations() {
+		a := o.Instance.Status.LastAnalysis
+		if a == nil || seen[a.Time.Time] || !a.Time.After(stopped) {
+			continue
+		}
+		seen[a.Time.Time] = true
+		t.Logf("analysis at %s (step %d): %s — %s", a.Time.Format("15:04:05"), a.Step+1, a.Verdict, a.Message)
+		inside := !a.Time.Add(-interval).Before(stopped.Add(-time.Second)) && !a.Time.After(started)
+		if inside {
+			judged++
+			if a.Verdict == iapiv1alpha1.VerdictPass {
+				t.Errorf("an analysis of the outage passed: %+v", a)
+			}
+		}
+	}
+	for _, h := range final.Status.History {
+		if h.Outcome == iapiv1alpha1.OutcomePromoted && h.Async && h.Time.Time.Before(started) {
+			t.Errorf("promoted at %s, during the outage (%s to %s)", h.Time, stopped.Format(time.TimeOnly), started.Format(time.TimeOnly))
+		}
+	}
+	if judged == 0 && final.Status.Phase != iapiv1alpha1.PhaseRolledBack {
+		t.Errorf("no analysis ran inside the outage and the rollout was not rolled back: the outage was not judged")
+	}
+
+	switch final.Status.Phase {
+	case iapiv1alpha1.PhaseRolledBack:
+		c := requireRollbackExplained(t, final)
+		t.Logf("FIGURE outage: rolled back (onFailure: Rollback): %s", c.Message)
+	default:
+		t.Logf("FIGURE outage: analyses inconclusive during the outage, rollout resumed and promoted %s after the database returned",
+			end.Time.Sub(started).Round(100*time.Millisecond))
+	}
+
+	// No acknowledged write was lost.
+	s.waitPods(2*time.Minute, "4 pods ready", func(p framework.Pods) bool { return p.Ready == 4 && p.Terminating == 0 })
+	load := s.load
+	time.Sleep(2 * time.Second)
+	total := load.Counts()
+	load.Stop()
+	s.load = nil
+	writes := load.Writes()
+	if len(writes) == 0 {
+		t.Fatal("no analyze-answer was acknowledged: the load wrote nothing")
+	}
+	if n := load.UnreadWrites(); n > 0 {
+		t.Errorf("%d acknowledged analyze-answer responses had no analysis_id", n)
+	}
+	missing, err := framework.MissingAnalyses(t.Context(), s.dbURL, writes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d of %d acknowledged answers are not in the database, e.g. %v", len(missing), len(writes), missing[:min(5, len(missing))])
+	}
+	t.Logf("FIGURE outage: %d acknowledged answers, %d missing from the database; load over the scenario %s",
+		len(writes), len(missing), total)
+}
