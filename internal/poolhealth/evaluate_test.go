@@ -216,3 +216,11 @@ func TestMessagesRoundTheMeasuredWindow(t *testing.T) {
 		t.Errorf("message %q, want the window written as 5.03s", got.Message)
 	}
 }
+
+func TestFormatSecondsRoundsToWholeNanoseconds(t *testing.T) {
+	for v, want := range map[float64]string{0.000502: "502µs", 0.0000996: "99.6µs", 0.0288: "28.8ms", 1.5: "1.5s"} {
+		if got := formatSeconds(v); got != want {
+			t.Errorf("formatSeconds(%g) = %s, want %s", v, got, want)
+		}
+	}
+}

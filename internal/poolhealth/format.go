@@ -7,9 +7,10 @@ import (
 )
 
 // formatSeconds writes a duration in seconds the way Go prints durations, to three
-// significant digits: "4.12ms", "250ms", "1.5s".
+// significant digits: "4.12ms", "250ms", "1.5s". The nanoseconds are rounded, not
+// truncated: 0.000502 s is 501999.99… ns in floating point, and must print "502µs".
 func formatSeconds(v float64) string {
-	return time.Duration(roundSignificant(v, 3) * float64(time.Second)).String()
+	return time.Duration(math.Round(roundSignificant(v, 3) * float64(time.Second))).String()
 }
 
 // formatWindow writes an analysis interval to a hundredth of a second: measured intervals
