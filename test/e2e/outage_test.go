@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,14 +17,29 @@ import (
 const outageLength = 15 * time.Second
 
 // testDatabaseOutage is issue scenario 5: PostgreSQL stops during the first step of a
-// canary. No analysis covering only the outage passes and nothing is promoted while
-// it lasts; when the database returns, the rollout either resumes and is promoted or
-// has been rolled back (onFailure: Rollback, the configured policy) naming a metric;
-// and every answer the server acknowledged with a 2xx is in the database.
+// canary, under load. No analysis covering only the outage passes and nothing is
+// promoted while it lasts. When the database returns, the rollout ends as configured:
+// with failureLimit 1, the failed analysis of the outage has rolled it back, naming the
+// metric; with a failureLimit the outage cannot reach, it resumes and is promoted. In
+// both, every answer the server acknowledged with a 2xx is in the database.
 func testDatabaseOutage(t *testing.T, e *env) {
-	s := e.newScenario(t, "e2e-outage", scenarioOptions{})
+	for _, tc := range []struct {
+		name         string
+		failureLimit int32
+		wantPromoted bool
+	}{
+		{"FailureLimit1RollsBack", 1, false},
+		{"FailureLimit20ResumesAndPromotes", 20, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOutage(t, e, tc.failureLimit, tc.wantPromoted) })
+	}
+}
+
+func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
+	s := e.newScenario(t, fmt.Sprintf("e2e-outage-%d", failureLimit), scenarioOptions{})
 	rollout := framework.QuickRollout()
-	// Inconclusive analyses while the database is down should not freeze the rollout:
+	rollout.Analysis.FailureLimit = failureLimit
+	// Inconclusive analyses while the database is down must not freeze the rollout:
 	// the scenario looks at what happens when it returns.
 	rollout.Analysis.InconclusiveLimit = 20
 	in := s.createInstance(framework.InstanceOptions{Rollout: rollout})
@@ -73,6 +89,8 @@ func testDatabaseOutage(t *testing.T, e *env) {
 	interval := in.Spec.Rollout.Analysis.Interval.Duration
 	seen := map[time.Time]bool{}
 	judged := 0
+	// Verdicts of the analyses whose interval overlapped the outage.
+	verdicts := map[string]int{}
 	for _, o := range w.Observations() {
 		a := o.Instance.Status.LastAnalysis
 		if a == nil || seen[a.Time.Time] || !a.Time.After(stopped) {
@@ -80,6 +98,9 @@ func testDatabaseOutage(t *testing.T, e *env) {
 		}
 		seen[a.Time.Time] = true
 		t.Logf("analysis at %s (step %d): %s — %s", a.Time.Format("15:04:05"), a.Step+1, a.Verdict, a.Message)
+		if !a.Time.Add(-interval).After(started) {
+			verdicts[a.Verdict]++
+		}
 		inside := !a.Time.Add(-interval).Before(stopped.Add(-time.Second)) && !a.Time.After(started)
 		if inside {
 			judged++
@@ -97,13 +118,16 @@ func testDatabaseOutage(t *testing.T, e *env) {
 		t.Errorf("no analysis ran inside the outage and the rollout was not rolled back: the outage was not judged")
 	}
 
-	switch final.Status.Phase {
-	case iapiv1alpha1.PhaseRolledBack:
+	switch {
+	case wantPromoted && framework.PromotedToAsync(final):
+		t.Logf("FIGURE outage (failureLimit %d): analyses overlapping the outage %v, then resumed and promoted %s after the database returned",
+			failureLimit, verdicts, end.Time.Sub(started).Round(100*time.Millisecond))
+	case !wantPromoted && final.Status.Phase == iapiv1alpha1.PhaseRolledBack:
 		c := requireRollbackExplained(t, final)
-		t.Logf("FIGURE outage: rolled back (onFailure: Rollback): %s", c.Message)
+		t.Logf("FIGURE outage (failureLimit %d): rolled back %s after the database stopped: %s",
+			failureLimit, end.Time.Sub(stopped).Round(100*time.Millisecond), c.Message)
 	default:
-		t.Logf("FIGURE outage: analyses inconclusive during the outage, rollout resumed and promoted %s after the database returned",
-			end.Time.Sub(started).Round(100*time.Millisecond))
+		t.Errorf("with failureLimit %d the rollout ended %s, want promoted=%t", failureLimit, framework.StatusLine(final), wantPromoted)
 	}
 
 	// No acknowledged write was lost.
@@ -127,6 +151,6 @@ func testDatabaseOutage(t *testing.T, e *env) {
 	if len(missing) > 0 {
 		t.Errorf("%d of %d acknowledged answers are not in the database, e.g. %v", len(missing), len(writes), missing[:min(5, len(missing))])
 	}
-	t.Logf("FIGURE outage: %d acknowledged answers, %d missing from the database; load over the scenario %s",
-		len(writes), len(missing), total)
+	t.Logf("FIGURE outage (failureLimit %d): %d acknowledged answers, %d missing from the database; load over the scenario %s",
+		failureLimit, len(writes), len(missing), total)
 }

@@ -70,6 +70,12 @@ func testStarvingPoolRolledBack(t *testing.T, e *env) {
 	t.Logf("FIGURE rollback: patch→failed analysis and rollback decision %s, decision→all pods back on stable %s, load from patch to recovery %s",
 		end.Time.Sub(patched).Round(100*time.Millisecond), recovered.Sub(end.Time).Round(100*time.Millisecond), duringCanary)
 
+	for _, f := range s.load.FailuresSince(patched) {
+		if f.Status == 0 {
+			t.Logf("a request without an answer while the canary was replaced: %s", f)
+		}
+	}
+
 	after := s.load.Counts()
 	time.Sleep(5 * time.Second)
 	got := s.requireNoFailures("load after the rollback", after, recovered)
