@@ -65,8 +65,8 @@ fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test
 	done
 
 .PHONY: test-e2e
-test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load).
-	$(GO) test -count=1 -timeout 30m -tags e2e -v ./test/e2e/...
+test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load; helm install).
+	$(GO) test -count=1 -timeout 30m -tags e2e -v ./test/e2e/... ./test/helminstall/...
 
 .PHONY: chart-sync
 chart-sync: ## Copy the CRD, generated RBAC, dashboards and alert rules into the charts and regenerate their schemas.
