@@ -59,7 +59,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Name of the metrics Service, also what the helm test pod reaches /readyz through. */}}
+{{/* Name of the metrics Service. */}}
 {{- define "interviewapi-operator.metricsServiceName" -}}
 {{- include "interviewapi-operator.suffixed" (dict "root" . "suffix" "metrics") }}
 {{- end }}
