@@ -29,7 +29,7 @@ func StatusLine(in *iapiv1alpha1.InterviewAPI) string {
 
 // AnalysisLineFormat lays out the columns of AnalysisLines: metric, value, threshold,
 // verdict.
-const AnalysisLineFormat = "%-24s %-10s %-34s %s"
+const AnalysisLineFormat = "%-24s %-10s %-36s %s"
 
 // AnalysisLines renders an analysis as one line per metric: value, threshold, verdict.
 func AnalysisLines(a *iapiv1alpha1.AnalysisResult) []string {
