@@ -30,6 +30,10 @@ help: ## Show this help.
 
 ##@ Development
 
+.PHONY: demo
+demo: tools build ## The whole product on this machine: local cluster, operator, rollout, rollback (DEMO_EXIT=1 exits at the end).
+	$(GO) run ./hack/demo
+
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests under config/ from the API markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
@@ -66,7 +70,7 @@ fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test
 
 .PHONY: test-e2e
 test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load; helm install).
-	$(GO) test -count=1 -timeout 30m -tags e2e -v ./test/e2e/... ./test/helminstall/...
+	$(GO) test -count=1 -p 1 -timeout 30m -tags e2e -v ./test/e2e/... ./test/helminstall/...
 
 .PHONY: chart-sync
 chart-sync: ## Copy the CRD, generated RBAC, dashboards and alert rules into the charts and regenerate their schemas.
