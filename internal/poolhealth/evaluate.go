@@ -88,7 +88,7 @@ func Evaluate(canary Measures, stable *Measures, c Criteria) v1alpha1.AnalysisRe
 		result.Message = "cannot judge " + strings.Join(undecided, "; ")
 	default:
 		result.Verdict = v1alpha1.VerdictPass
-		result.Message = fmt.Sprintf("canary within every threshold over %s: %s acquires from %d pods", formatWindow(canary.Window), formatCount(canary.Acquires.V), canary.Pods)
+		result.Message = fmt.Sprintf("canary within every threshold over %s: %s acquires from %s", formatWindow(canary.Window), formatCount(canary.Acquires.V), countPods(canary.Pods))
 	}
 	return result
 }
@@ -156,7 +156,8 @@ func relativeCheck(canary Measures, stable *Measures, c Criteria) (check, bool) 
 	case p99.V > limit && p99.V > relativeNoiseFloor && p99.V > canary.WaitResolution:
 		ch.Value = formatSeconds(p99.V)
 		ch.Verdict = v1alpha1.VerdictFail
-		ch.why = fmt.Sprintf("acquire-wait p99 %s is more than %s times the stable pods' %s", formatSeconds(p99.V), formatRatio(c.MaxP99VsStable), formatSeconds(stable.AcquireWaitP99.V))
+		ch.why = fmt.Sprintf("%s: acquire-wait p99 %s is more than %s times the stable pods' %s (limit %s)", CheckP99VsStable,
+			formatSeconds(p99.V), formatRatio(c.MaxP99VsStable), formatSeconds(stable.AcquireWaitP99.V), formatSeconds(max(limit, relativeNoiseFloor)))
 	default:
 		ch.Value = formatSeconds(p99.V)
 		ch.Verdict = v1alpha1.VerdictPass
@@ -187,4 +188,12 @@ func modeCheck(modes map[string]int, want string) check {
 	ch.Verdict = v1alpha1.VerdictInconclusive
 	ch.why = fmt.Sprintf("%s: canary pods report %s, the canary revision runs %s", CheckMode, ch.Value, want)
 	return ch
+}
+
+// countPods writes a number of pods in words that read right for one pod too.
+func countPods(n int) string {
+	if n == 1 {
+		return "1 pod"
+	}
+	return fmt.Sprintf("%d pods", n)
 }

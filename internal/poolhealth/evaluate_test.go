@@ -106,7 +106,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "a pod that was not measured makes it inconclusive", canary: func(m *Measures) { m.Gaps = []string{"pod c-1: scrape: connection refused"} },
 			verdict: v1alpha1.VerdictInconclusive, message: []string{"incomplete", "connection refused"}},
 		{name: "canary p99 over twice the stable p99 fails", stable: stableWith(500, 0.002), canary: func(m *Measures) { m.AcquireWaitP99 = known(0.005) },
-			verdict: v1alpha1.VerdictFail, message: []string{"5ms is more than 2 times the stable pods' 2ms"}, metric: CheckP99VsStable, metricWant: v1alpha1.VerdictFail},
+			verdict: v1alpha1.VerdictFail, message: []string{"acquireWaitP99VsStable: acquire-wait p99 5ms is more than 2 times the stable pods' 2ms (limit 4ms)"}, metric: CheckP99VsStable, metricWant: v1alpha1.VerdictFail},
 		{name: "canary p99 exactly twice the stable p99 passes", stable: stableWith(500, 0.002),
 			canary: func(m *Measures) { m.AcquireWaitP99 = known(0.004) }, verdict: v1alpha1.VerdictPass, metric: CheckP99VsStable, metricWant: v1alpha1.VerdictPass},
 		{name: "stable with too few acquires skips the comparison", stable: stableWith(19, 0.0001),
