@@ -51,9 +51,9 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open returns the engine for databaseURL. It does not connect: connections are opened
-// on demand, so the server starts while the database is down and recovers when it
-// returns.
+// Open returns the engine for databaseURL. It does not wait for the database: the Size
+// connections the pool keeps open are opened in the background, further ones on
+// demand, so the server starts while the database is down and recovers when it returns.
 func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder) (*Store, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
@@ -87,9 +87,35 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	s.stopTrimmer, s.trimmerDone = cancel, make(chan struct{})
 	go func() {
 		defer close(s.trimmerDone)
+		s.warmUp(ctx)
 		store.RunOverflowTrimmer(ctx, settings, s.idleAndOpen, s.closeIdle)
 	}()
 	return s, nil
+}
+
+// warmUp opens the pool's Size connections before any request needs them, as the
+// async engine does through pgxpool's MinConns: otherwise a new pod's first requests
+// wait for connection set-up, and a rollout analysis of that pod reads the set-up as
+// pool contention. The connections are checked out together (database/sql opens a new
+// one only for a concurrent checkout) and returned idle. They bypass the measured
+// checkout, so they are not acquires. A failure, such as the database being down at
+// start, leaves the rest to be opened on demand.
+func (s *Store) warmUp(ctx context.Context) {
+	conns := make([]*sql.Conn, 0, s.settings.Size)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range s.settings.Size {
+		connectCtx, cancel := context.WithTimeout(ctx, s.settings.AcquireTimeout)
+		c, err := s.db.Conn(connectCtx)
+		cancel()
+		if err != nil {
+			return
+		}
+		conns = append(conns, c)
+	}
 }
 
 func (s *Store) idleAndOpen() (idle, open int) {
