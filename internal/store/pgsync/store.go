@@ -42,6 +42,7 @@ type Store struct {
 	rec      *poolstats.Recorder
 
 	constructing   atomic.Int64
+	warming        atomic.Int64 // connections opened by warmUp and not yet returned
 	closedLifetime atomic.Uint64
 	closedBroken   atomic.Uint64
 
@@ -105,6 +106,7 @@ func (s *Store) warmUp(ctx context.Context) {
 	defer func() {
 		for _, c := range conns {
 			_ = c.Close()
+			s.warming.Add(-1)
 		}
 	}()
 	for range s.settings.Size {
@@ -114,6 +116,9 @@ func (s *Store) warmUp(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		// Checked out only to make database/sql open it: for the pool's gauges it is
+		// an idle connection, not one a request holds.
+		s.warming.Add(1)
 		conns = append(conns, c)
 	}
 }
@@ -174,10 +179,12 @@ func (s *Store) resetSession(ctx context.Context, conn *pgx.Conn) error {
 func (s *Store) poolState() poolstats.PoolState {
 	st := s.db.Stats()
 	constructing := int(s.constructing.Load())
+	warming := int(s.warming.Load())
 	return poolstats.PoolState{
-		// database/sql counts a connection being opened as open and in use.
-		Acquired:     max(0, st.InUse-constructing),
-		Idle:         st.Idle,
+		// database/sql counts a connection being opened as open and in use, and so are
+		// the ones warmUp holds for a moment.
+		Acquired:     max(0, st.InUse-constructing-warming),
+		Idle:         st.Idle + warming,
 		Constructing: constructing,
 		Closed: poolstats.ClosedCounts{
 			Lifetime: s.closedLifetime.Load() + uint64(st.MaxLifetimeClosed),
