@@ -33,6 +33,7 @@ import (
 	"github.com/interviewapi/operator/controllers"
 	"github.com/interviewapi/operator/internal/opmetrics"
 	"github.com/interviewapi/operator/test/envtest"
+	"github.com/interviewapi/operator/test/syncbuf"
 )
 
 // operatorServiceAccount is the identity config/default gives the operator
@@ -101,7 +102,7 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 		o(&oc)
 	}
 	writes := &writeCounter{}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("operator log:\n%s", logs.String())
@@ -190,25 +191,6 @@ func impersonatedClient(t *testing.T, e *envtest.Env) client.Client {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// syncBuffer keeps the manager's log, shown when a test fails: the manager's
-// goroutines may log after a test ends, when t.Log is no longer allowed.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // writeCounter records every request that is not a read (GET covers watches too),

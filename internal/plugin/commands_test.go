@@ -5,7 +5,6 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/test/envtest"
+	"github.com/interviewapi/operator/test/syncbuf"
 )
 
 // Every command against a real kube-apiserver (envtest): the test stores an InterviewAPI
@@ -291,14 +291,14 @@ func (k *cluster) args(args []string) []string {
 
 // running is a plugin command started in the background, for --watch.
 type running struct {
-	stdout, stderr *syncBuffer
+	stdout, stderr *syncbuf.Buffer
 	cancel         context.CancelFunc
 	done           chan int
 }
 
 func (k *cluster) start(args ...string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	r := &running{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() { r.done <- run(ctx, k.args(args), r.stdout, r.stderr, fixtureNow) }()
 	return r
 }
@@ -331,24 +331,6 @@ func (r *running) wait(t *testing.T, limit time.Duration) int {
 		t.Fatalf("command still running after %s; stdout:\n%s", limit, r.stdout.String())
 		return -1
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the command's goroutine and the test's.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // writeKubeconfig writes a kubeconfig for the envtest API server; namespace, if set, is

@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/interviewapi/operator/test/envtest"
+	"github.com/interviewapi/operator/test/syncbuf"
 )
 
 // buildCommand compiles a command of this module into a temporary folder.
@@ -40,33 +39,15 @@ func buildCommand(t *testing.T, pkg string) string {
 	return out
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // process is a command started for a test and stopped with SIGTERM when it ends.
 type process struct {
 	name   string
-	output *syncBuffer
+	output *syncbuf.Buffer
 }
 
 func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
 	t.Helper()
-	p := &process{name: filepath.Base(bin), output: &syncBuffer{}}
+	p := &process{name: filepath.Base(bin), output: &syncbuf.Buffer{}}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = p.output, p.output
