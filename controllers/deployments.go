@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +13,9 @@ import (
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
+
+// The two Deployments of an instance, NAME-canary and NAME-stable, applied as the
+// decision rendered them (see decision.go).
 
 // reconcileCanary applies the NAME-canary Deployment the plan rendered, or removes it
 // when the plan runs no canary. It runs before reconcileStable: taking pods off the
@@ -48,3 +52,13 @@ func (r *InterviewAPIReconciler) removeCanary(ctx context.Context, p *pass) erro
 	p.canary = nil
 	return nil
 }
+
+// reconcileStable applies the NAME-stable Deployment the plan rendered.
+func (r *InterviewAPIReconciler) reconcileStable(ctx context.Context, p *pass) error {
+	var err error
+	p.stable, err = reconcileChild(ctx, r, p, "Deployment", p.instance.StableName(), p.stable, p.stable != nil,
+		appsv1ac.ExtractDeployment, p.desiredStable, newDeployment)
+	return err
+}
+
+func newDeployment() *appsv1.Deployment { return &appsv1.Deployment{} }
