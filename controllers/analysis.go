@@ -52,7 +52,7 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 		Since:     req.Since,
 	}
 	criteria := poolhealth.CriteriaFor(in.Spec.Rollout.Analysis, iapiv1alpha1.ModeName(req.Canary.Async))
-	result, wait := poolhealth.Analyze(ctx, src, q, criteria, p.clockNow)
+	result, wait := poolhealth.MeasureAndJudge(ctx, src, q, criteria, p.clockNow)
 	return result, wait, nil
 }
 

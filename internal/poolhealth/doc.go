@@ -17,7 +17,7 @@
 //     Prometheus' histogram_quantile does), the mean pool utilisation, the share of
 //     acquires that timed out, the share of requests answered 5xx, and the number of
 //     acquires (the sample size).
-//   - Evaluate compares the canary's Measures with the Criteria taken from the
+//   - JudgeThresholds compares the canary's Measures with the Criteria taken from the
 //     InterviewAPI's analysis spec, and with the stable pods' Measures when they made
 //     enough acquires, and returns the API's AnalysisResult. Too few acquires, a
 //     missing metric or an unreachable pod is Inconclusive, never a Pass.
@@ -25,6 +25,9 @@
 // Measures come from a Source. ScrapeSource reads each pod's /metrics directly and keeps
 // the previous Sample of every pod in memory, so that it can return deltas; its first
 // look at a pod only records a baseline. PrometheusSource asks a Prometheus server for
-// the increases over the interval instead, and needs no memory. Analyze ties a Source to
-// Evaluate for the reconciler.
+// the increases over the interval instead, and needs no memory. MeasureAndJudge ties a Source
+// to JudgeThresholds for the reconciler.
+//
+// This is the operator's canary verdict. The server's own verdict on its pool, shown in
+// /monitoring/database, is poolstats.ServerHealth; the two share no code or limits.
 package poolhealth

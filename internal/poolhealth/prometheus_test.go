@@ -235,7 +235,7 @@ func TestPrometheusSourceGapsAndErrors(t *testing.T) {
 		if m.Stable != nil {
 			t.Errorf("stable = %+v, want nil (Prometheus has no samples of it)", m.Stable)
 		}
-		if r := Evaluate(m.Canary, m.Stable, criteria); r.Verdict != "Inconclusive" {
+		if r := JudgeThresholds(m.Canary, m.Stable, criteria); r.Verdict != "Inconclusive" {
 			t.Errorf("verdict %s (%s), want Inconclusive", r.Verdict, r.Message)
 		}
 	})
@@ -247,7 +247,7 @@ func TestPrometheusSourceGapsAndErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := Evaluate(m.Canary, m.Stable, criteria)
+		r := JudgeThresholds(m.Canary, m.Stable, criteria)
 		if r.Verdict != "Inconclusive" || !strings.Contains(r.Message, "no pods were measured") {
 			t.Errorf("verdict %s (%s), want Inconclusive: no pods measured", r.Verdict, r.Message)
 		}
@@ -260,9 +260,9 @@ func TestPrometheusSourceGapsAndErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "canary") || !strings.Contains(err.Error(), "parse error") {
 			t.Fatalf("err = %v, want the canary query's error", err)
 		}
-		r, wait := Analyze(context.Background(), src, promQuery(t0), criteria, now)
+		r, wait := MeasureAndJudge(context.Background(), src, promQuery(t0), criteria, now)
 		if r == nil || r.Verdict != "Inconclusive" || wait != 0 || !strings.Contains(r.Message, "could not measure") {
-			t.Errorf("Analyze = %+v, %s; want an Inconclusive result", r, wait)
+			t.Errorf("MeasureAndJudge = %+v, %s; want an Inconclusive result", r, wait)
 		}
 	})
 

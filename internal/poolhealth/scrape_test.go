@@ -186,7 +186,7 @@ func TestScrapeSourceBaselineThenDelta(t *testing.T) {
 		t.Errorf("scrape GET %s Accept %q, want /metrics asking for the text format", req.URL.Path, req.Header.Get("Accept"))
 	}
 
-	r := Evaluate(m.Canary, m.Stable, syncCriteria)
+	r := JudgeThresholds(m.Canary, m.Stable, syncCriteria)
 	if r.Verdict != "Pass" {
 		t.Errorf("verdict of the captured traffic = %s (%s), want Pass", r.Verdict, r.Message)
 	}
@@ -198,7 +198,7 @@ func TestScrapeSourceJudgesAnExhaustedPoolAsFailing(t *testing.T) {
 	f.measure(t, t0)
 	f.serveAll(t, "metrics-3.txt")
 	m := f.measure(t, t0.Add(30*time.Second))
-	r := Evaluate(m.Canary, m.Stable, syncCriteria)
+	r := JudgeThresholds(m.Canary, m.Stable, syncCriteria)
 	if r.Verdict != "Fail" {
 		t.Fatalf("verdict = %s (%s), want Fail", r.Verdict, r.Message)
 	}
@@ -250,7 +250,7 @@ func TestScrapeSourceFailingPodIsAGap(t *testing.T) {
 		!strings.Contains(m.Canary.Gaps[0], "HTTP 503") {
 		t.Fatalf("measure = %+v, want pod a measured and pod b a gap with HTTP 503", m.Canary)
 	}
-	if r := Evaluate(m.Canary, m.Stable, syncCriteria); r.Verdict != "Inconclusive" || !strings.Contains(r.Message, "demo-canary-b") {
+	if r := JudgeThresholds(m.Canary, m.Stable, syncCriteria); r.Verdict != "Inconclusive" || !strings.Contains(r.Message, "demo-canary-b") {
 		t.Errorf("verdict = %s (%s), want Inconclusive naming the pod", r.Verdict, r.Message)
 	}
 

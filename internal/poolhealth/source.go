@@ -63,12 +63,12 @@ type Source interface {
 	Measure(ctx context.Context, q Query) (Measurement, error)
 }
 
-// Analyze is the reconciler's one call when an analysis is due: it measures with src
+// MeasureAndJudge is the reconciler's one call when an analysis is due: it measures with src
 // and judges the canary against c. It returns (nil, wait) when the source only took a
 // baseline: nothing is to be recorded, and the analysis should be tried again after
 // wait. A source error is an Inconclusive result saying what failed, never a Pass.
 // The result's Time is now; its Step is left for the caller.
-func Analyze(ctx context.Context, src Source, q Query, c Criteria, now time.Time) (*v1alpha1.AnalysisResult, time.Duration) {
+func MeasureAndJudge(ctx context.Context, src Source, q Query, c Criteria, now time.Time) (*v1alpha1.AnalysisResult, time.Duration) {
 	m, err := src.Measure(ctx, q)
 	if err != nil {
 		return &v1alpha1.AnalysisResult{
@@ -80,7 +80,7 @@ func Analyze(ctx context.Context, src Source, q Query, c Criteria, now time.Time
 	if m.Pending {
 		return nil, m.RetryAfter
 	}
-	r := Evaluate(m.Canary, m.Stable, c)
+	r := JudgeThresholds(m.Canary, m.Stable, c)
 	r.Time = metav1.NewTime(now)
 	return &r, 0
 }

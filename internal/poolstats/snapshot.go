@@ -1,7 +1,6 @@
 package poolstats
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -72,21 +71,6 @@ type Health struct {
 	Reasons []string `json:"reasons"`
 }
 
-// Thresholds of the health verdict.
-type Thresholds struct {
-	// DegradedUtilization: at or above this share of max checked out, the pool is
-	// degraded (it has little headroom left).
-	DegradedUtilization float64
-	// DegradedWaitP99: at or above this acquire-wait p99 the pool is degraded; it is
-	// the default maxAcquireWaitP99 of the operator's rollout analysis.
-	DegradedWaitP99 time.Duration
-}
-
-// DefaultThresholds are the thresholds Snapshot judges by.
-func DefaultThresholds() Thresholds {
-	return Thresholds{DegradedUtilization: 0.8, DegradedWaitP99: 100 * time.Millisecond}
-}
-
 // Snapshot reads the pool's state and recent history and judges its health.
 func (r *Recorder) Snapshot() Snapshot {
 	state := r.poolState()
@@ -122,7 +106,7 @@ func (r *Recorder) Snapshot() Snapshot {
 	return Snapshot{
 		Mode:   r.settings.Mode,
 		Pool:   pool,
-		Health: Evaluate(pool, DefaultThresholds()),
+		Health: ServerHealth(pool, DefaultHealthThresholds()),
 		Queries: Queries{
 			RoundTripsTotal:  r.roundTrips.Load(),
 			StatementsTotal:  r.statements.Load(),
@@ -134,39 +118,6 @@ func (r *Recorder) Snapshot() Snapshot {
 		},
 		WindowSeconds: int(windowSpan / time.Second),
 	}
-}
-
-// Evaluate judges a pool: critical when requests are being refused or queue with every
-// connection taken, degraded when it runs out of headroom or makes requests wait.
-func Evaluate(p PoolStatus, t Thresholds) Health {
-	window := int(windowSpan / time.Second)
-	var critical, degraded []string
-	if p.TimeoutsRecent > 0 {
-		critical = append(critical, fmt.Sprintf("%d acquires timed out after %gs in the last %ds (requests answered 503)",
-			p.TimeoutsRecent, p.TimeoutSeconds, window))
-	}
-	if p.ErrorsRecent > 0 {
-		critical = append(critical, fmt.Sprintf("%d connection attempts failed in the last %ds: database unreachable",
-			p.ErrorsRecent, window))
-	}
-	if p.Max > 0 && p.CheckedOut >= p.Max && p.Pending > 0 {
-		critical = append(critical, fmt.Sprintf("pool exhausted: all %d connections checked out, %d requests waiting",
-			p.Max, p.Pending))
-	} else if p.Utilization >= t.DegradedUtilization {
-		degraded = append(degraded, fmt.Sprintf("utilization %.0f%% (threshold %.0f%%)",
-			100*p.Utilization, 100*t.DegradedUtilization))
-	}
-	if p99 := p.AcquireWaitP99Ms; p99 >= ms(t.DegradedWaitP99) {
-		degraded = append(degraded, fmt.Sprintf("acquire wait p99 %.1fms over the last %ds (threshold %.0fms)",
-			p99, window, ms(t.DegradedWaitP99)))
-	}
-	switch {
-	case len(critical) > 0:
-		return Health{Status: Critical, Reasons: append(critical, degraded...)}
-	case len(degraded) > 0:
-		return Health{Status: Degraded, Reasons: degraded}
-	}
-	return Health{Status: Healthy, Reasons: []string{}}
 }
 
 func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// stubSource returns a fixed measurement, for testing Analyze alone.
+// stubSource returns a fixed measurement, for testing MeasureAndJudge alone.
 type stubSource struct {
 	m   Measurement
 	err error
@@ -16,7 +16,7 @@ type stubSource struct {
 
 func (s stubSource) Measure(context.Context, Query) (Measurement, error) { return s.m, s.err }
 
-func TestAnalyze(t *testing.T) {
+func TestMeasureAndJudge(t *testing.T) {
 	now := t0.Add(time.Hour)
 	failing := healthy()
 	failing.ErrorRatio = known(0.5)
@@ -35,7 +35,7 @@ func TestAnalyze(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, wait := Analyze(context.Background(), tt.src, Query{}, criteria, now)
+			r, wait := MeasureAndJudge(context.Background(), tt.src, Query{}, criteria, now)
 			if wait != tt.wantWait {
 				t.Errorf("wait = %s, want %s", wait, tt.wantWait)
 			}

@@ -56,7 +56,7 @@ func TestCriteriaFor(t *testing.T) {
 	}
 }
 
-func TestEvaluate(t *testing.T) {
+func TestJudgeThresholds(t *testing.T) {
 	tests := []struct {
 		name        string
 		canary      func(*Measures)
@@ -139,7 +139,7 @@ func TestEvaluate(t *testing.T) {
 			if tt.criteria != nil {
 				tt.criteria(&c)
 			}
-			got := Evaluate(canary, tt.stable, c)
+			got := JudgeThresholds(canary, tt.stable, c)
 			if got.Verdict != tt.verdict {
 				t.Errorf("verdict = %s (%s), want %s", got.Verdict, got.Message, tt.verdict)
 			}
@@ -163,10 +163,10 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-func TestEvaluateMetricsTable(t *testing.T) {
+func TestJudgeThresholdsMetricsTable(t *testing.T) {
 	canary := healthy()
 	canary.AcquireWaitP99 = known(0.25)
-	got := Evaluate(canary, stableWith(500, 0.05), criteria)
+	got := JudgeThresholds(canary, stableWith(500, 0.05), criteria)
 	want := []v1alpha1.MetricResult{
 		{Name: CheckAcquires, Value: "500", Threshold: ">= 20", Verdict: v1alpha1.VerdictPass},
 		{Name: CheckAcquireWaitP99, Value: "250ms", Threshold: "<= 100ms", Verdict: v1alpha1.VerdictFail},
@@ -198,7 +198,7 @@ func findMetric(ms []v1alpha1.MetricResult, name string) (v1alpha1.MetricResult,
 func TestRelativeThresholdShowsTheNoiseFloor(t *testing.T) {
 	canary := healthy()
 	canary.AcquireWaitP99 = known(0.0015)
-	got, ok := findMetric(Evaluate(canary, stableWith(500, 0.0001), criteria).Metrics, CheckP99VsStable)
+	got, ok := findMetric(JudgeThresholds(canary, stableWith(500, 0.0001), criteria).Metrics, CheckP99VsStable)
 	want := v1alpha1.MetricResult{Name: CheckP99VsStable, Value: "1.5ms", Threshold: "<= 2 x stable 100µs, at least 1ms", Verdict: v1alpha1.VerdictFail}
 	if !ok || got != want {
 		t.Errorf("relative check = %+v (found %v), want %+v", got, ok, want)
@@ -208,11 +208,11 @@ func TestRelativeThresholdShowsTheNoiseFloor(t *testing.T) {
 func TestMessagesRoundTheMeasuredWindow(t *testing.T) {
 	canary := healthy()
 	canary.Window = 5031007279 * time.Nanosecond
-	if got := Evaluate(canary, nil, criteria); !strings.Contains(got.Message, "over 5.03s:") {
+	if got := JudgeThresholds(canary, nil, criteria); !strings.Contains(got.Message, "over 5.03s:") {
 		t.Errorf("message %q, want the window written as 5.03s", got.Message)
 	}
 	canary.Acquires = known(3)
-	if got := Evaluate(canary, nil, criteria); !strings.Contains(got.Message, "3 connection acquires in 5.03s,") {
+	if got := JudgeThresholds(canary, nil, criteria); !strings.Contains(got.Message, "3 connection acquires in 5.03s,") {
 		t.Errorf("message %q, want the window written as 5.03s", got.Message)
 	}
 }

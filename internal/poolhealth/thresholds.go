@@ -30,10 +30,14 @@ type check struct {
 	why string
 }
 
-// Evaluate judges the canary. stable, when not nil, is the stable pods' measures over
-// the same interval, used for the relative p99 check when they made at least
-// MinAcquires acquires (otherwise that check is left out). The result's Time and Step
-// are left for the caller.
+// JudgeThresholds is the canary verdict: it judges the canary's measures against the
+// thresholds of spec.rollout.analysis (Criteria, whose defaults are stated once, in
+// api/v1alpha1). It is not the server's own pool-health verdict (poolstats.ServerHealth,
+// shown in /monitoring/database), which has other limits and another purpose.
+//
+// stable, when not nil, is the stable pods' measures over the same interval, used for
+// the relative p99 check when they made at least MinAcquires acquires (otherwise that
+// check is left out). The result's Time and Step are left for the caller.
 //
 // The verdict, in order:
 //   - fewer than MinAcquires acquires (or no acquire count at all): Inconclusive,
@@ -42,7 +46,7 @@ type check struct {
 //   - a canary pod that was not measured for the whole interval, a value that could
 //     not be computed, or pods running another mode than the canary's: Inconclusive;
 //   - otherwise Pass.
-func Evaluate(canary Measures, stable *Measures, c Criteria) v1alpha1.AnalysisResult {
+func JudgeThresholds(canary Measures, stable *Measures, c Criteria) v1alpha1.AnalysisResult {
 	enough := canary.Acquires.Known && canary.Acquires.V >= c.MinAcquires
 	checks := []check{
 		minimumCheck(CheckAcquires, canary.Acquires, c.MinAcquires, canary.Window),
