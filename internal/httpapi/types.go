@@ -77,7 +77,7 @@ func toSessionJSON(s store.Session) sessionJSON {
 
 // toAnalysisJSON converts an analysis; the answer text is echoed only where asked for
 // (a session's history), not back to the client that just sent it.
-func toAnalysisJSON(a store.Analysis, withAnswer bool) analysisJSON {
+func toAnalysisJSON(a store.AnswerAnalysis, withAnswer bool) analysisJSON {
 	out := analysisJSON{
 		AnalysisID: a.ID, SessionID: a.SessionID, QuestionID: a.QuestionID, Score: a.Score,
 		Breakdown:     breakdownJSON{Coverage: a.Coverage, Depth: a.Depth, Structure: a.Structure, Examples: a.Examples},

@@ -5,7 +5,7 @@ import "math"
 // coverage is how well an answer covers the expected key points.
 type coverage struct {
 	score     int      // 0-100, partial credit for partly covered points
-	relevance int      // 0-100, how on-topic the answer is (see Analyze)
+	relevance int      // 0-100, how on-topic the answer is (see ScoreAnswer)
 	covered   []string // fully enough covered key points
 	missed    []string // the others
 }

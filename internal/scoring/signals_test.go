@@ -58,7 +58,7 @@ func TestTruncateKeepsUTF8(t *testing.T) {
 		}
 	}
 	long := strings.Repeat("word ", MaxAnalyzedBytes)
-	if r := Analyze(contextQuestion(), long); r.Score > 100 || r.Score < 0 {
+	if r := ScoreAnswer(contextQuestion(), long); r.Score > 100 || r.Score < 0 {
 		t.Fatalf("score %d out of range on an over-long answer", r.Score)
 	}
 }

@@ -39,19 +39,19 @@ func (in AnalyzeInput) validate() error {
 
 // AnalyzeAnswer scores an answer against the key points of its question and stores the
 // analysis; the returned analysis is committed.
-func (s *Service) AnalyzeAnswer(ctx context.Context, in AnalyzeInput) (store.Analysis, error) {
+func (s *Service) AnalyzeAnswer(ctx context.Context, in AnalyzeInput) (store.AnswerAnalysis, error) {
 	if err := in.validate(); err != nil {
-		return store.Analysis{}, err
+		return store.AnswerAnalysis{}, err
 	}
 	if !isUUID(in.SessionID) {
-		return store.Analysis{}, store.SessionNotFound(in.SessionID)
+		return store.AnswerAnalysis{}, store.SessionNotFound(in.SessionID)
 	}
 	q, err := s.store.SessionQuestion(ctx, in.SessionID, in.QuestionID)
 	if err != nil {
-		return store.Analysis{}, err
+		return store.AnswerAnalysis{}, err
 	}
-	res := scoring.Analyze(scoring.Question{Text: q.Text, Kind: q.Kind, KeyPoints: q.KeyPoints}, in.Answer)
-	a := store.Analysis{
+	res := scoring.ScoreAnswer(scoring.Question{Text: q.Text, Kind: q.Kind, KeyPoints: q.KeyPoints}, in.Answer)
+	a := store.AnswerAnalysis{
 		ID:            uuid.NewString(),
 		SessionID:     in.SessionID,
 		QuestionID:    in.QuestionID,
@@ -67,7 +67,7 @@ func (s *Service) AnalyzeAnswer(ctx context.Context, in AnalyzeInput) (store.Ana
 		Improvements:  res.Improvements,
 	}
 	if err := s.store.CreateAnalysis(ctx, &a); err != nil {
-		return store.Analysis{}, fmt.Errorf("store analysis: %w", err)
+		return store.AnswerAnalysis{}, fmt.Errorf("store analysis: %w", err)
 	}
 	return a, nil
 }

@@ -112,7 +112,7 @@ func engineCases() []engineCase {
 			if q.Source != "builtin" || q.Position != 1 || !slices.Equal(q.KeyPoints, []string{"one", "two"}) {
 				t.Errorf("session question %+v", q)
 			}
-			a := &store.Analysis{ID: uuid.NewString(), SessionID: sn.ID, QuestionID: "t-q-beta-m1", Answer: "indexes",
+			a := &store.AnswerAnalysis{ID: uuid.NewString(), SessionID: sn.ID, QuestionID: "t-q-beta-m1", Answer: "indexes",
 				Score: 70, Coverage: 80, Depth: 60, Structure: 50, Examples: 40,
 				CoveredPoints: []string{"a"}, MissedPoints: []string{"b", "c"}, Strengths: []string{"s"}}
 			if err := s.CreateAnalysis(ctx, a); err != nil {
@@ -155,7 +155,7 @@ func engineCases() []engineCase {
 			if _, err := s.SessionQuestion(ctx, sn.ID, "nope"); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "question") {
 				t.Errorf("SessionQuestion(unknown question) = %v", err)
 			}
-			a := &store.Analysis{ID: uuid.NewString(), SessionID: sn.ID, QuestionID: "nope", Answer: "x"}
+			a := &store.AnswerAnalysis{ID: uuid.NewString(), SessionID: sn.ID, QuestionID: "nope", Answer: "x"}
 			if err := s.CreateAnalysis(ctx, a); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("CreateAnalysis(unknown question) = %v, want ErrNotFound", err)
 			}

@@ -58,7 +58,7 @@ func InsertSessionQuestionsArgs(s Session) ([]any, error) {
 }
 
 // InsertAnalysisArgs returns the parameters of SQLInsertAnalysis.
-func InsertAnalysisArgs(a *Analysis) []any {
+func InsertAnalysisArgs(a *AnswerAnalysis) []any {
 	return []any{a.ID, a.SessionID, a.QuestionID, a.Answer, a.Score, a.Coverage, a.Depth, a.Structure, a.Examples,
 		nonNil(a.CoveredPoints), nonNil(a.MissedPoints), nonNil(a.Strengths), nonNil(a.Improvements)}
 }

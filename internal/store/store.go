@@ -44,7 +44,7 @@ type Store interface {
 	SessionQuestion(ctx context.Context, sessionID, questionID string) (SessionQuestion, error)
 	// CreateAnalysis stores an analysed answer and sets a.CreatedAt; it returns once
 	// committed.
-	CreateAnalysis(ctx context.Context, a *Analysis) error
+	CreateAnalysis(ctx context.Context, a *AnswerAnalysis) error
 	// Session returns a session with its questions and analysed answers.
 	Session(ctx context.Context, id string) (SessionDetail, error)
 	// Counts returns the size of the question bank and of the session store.

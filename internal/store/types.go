@@ -78,8 +78,8 @@ type Session struct {
 	CreatedAt      time.Time // set by Session; ignored by CreateSession
 }
 
-// Analysis is a scored answer to one question of a session.
-type Analysis struct {
+// AnswerAnalysis is a scored answer to one question of a session.
+type AnswerAnalysis struct {
 	ID         string // a UUID
 	SessionID  string
 	QuestionID string
@@ -100,7 +100,7 @@ type Analysis struct {
 // SessionDetail is a session with its analysed answers, oldest first.
 type SessionDetail struct {
 	Session
-	Analyses []Analysis
+	Analyses []AnswerAnalysis
 }
 
 // Counts sizes the question bank exactly and the session store approximately (from

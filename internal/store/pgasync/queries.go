@@ -97,7 +97,7 @@ func (s *Store) SessionQuestion(ctx context.Context, sessionID, questionID strin
 }
 
 // CreateAnalysis implements store.Store.
-func (s *Store) CreateAnalysis(ctx context.Context, a *store.Analysis) error {
+func (s *Store) CreateAnalysis(ctx context.Context, a *store.AnswerAnalysis) error {
 	return s.run(ctx, func(c *pgxpool.Conn) error {
 		if err := c.QueryRow(ctx, store.SQLInsertAnalysis, store.InsertAnalysisArgs(a)...).Scan(&a.CreatedAt); err != nil {
 			return fmt.Errorf("insert analysis: %w", err)
@@ -132,8 +132,8 @@ func (s *Store) Session(ctx context.Context, id string) (store.SessionDetail, er
 	})
 	b.Queue(store.SQLSessionAnalyses, id).Query(func(rows pgx.Rows) error {
 		var err error
-		d.Analyses, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Analysis, error) {
-			a := store.Analysis{SessionID: id}
+		d.Analyses, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AnswerAnalysis, error) {
+			a := store.AnswerAnalysis{SessionID: id}
 			err := row.Scan(&a.ID, &a.QuestionID, &a.Answer, &a.Score, &a.Coverage, &a.Depth, &a.Structure, &a.Examples,
 				&a.CoveredPoints, &a.MissedPoints, &a.Strengths, &a.Improvements, &a.CreatedAt)
 			return a, err

@@ -103,7 +103,7 @@ func (s *Store) SessionQuestion(ctx context.Context, sessionID, questionID strin
 }
 
 // CreateAnalysis implements store.Store.
-func (s *Store) CreateAnalysis(ctx context.Context, a *store.Analysis) error {
+func (s *Store) CreateAnalysis(ctx context.Context, a *store.AnswerAnalysis) error {
 	return s.run(ctx, func(sess *session) error {
 		if err := sess.conn.QueryRowContext(ctx, store.SQLInsertAnalysis, store.InsertAnalysisArgs(a)...).Scan(&a.CreatedAt); err != nil {
 			return fmt.Errorf("insert analysis: %w", err)
@@ -155,15 +155,15 @@ func sessionQuestions(ctx context.Context, sess *session, id string) ([]store.Se
 	return out, rows.Err()
 }
 
-func sessionAnalyses(ctx context.Context, sess *session, id string) ([]store.Analysis, error) {
+func sessionAnalyses(ctx context.Context, sess *session, id string) ([]store.AnswerAnalysis, error) {
 	rows, err := sess.conn.QueryContext(ctx, store.SQLSessionAnalyses, id)
 	if err != nil {
 		return nil, fmt.Errorf("query session analyses: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Analysis
+	var out []store.AnswerAnalysis
 	for rows.Next() {
-		a := store.Analysis{SessionID: id}
+		a := store.AnswerAnalysis{SessionID: id}
 		if err := rows.Scan(&a.ID, &a.QuestionID, &a.Answer, &a.Score, &a.Coverage, &a.Depth, &a.Structure, &a.Examples,
 			sess.types.SQLScanner(&a.CoveredPoints), sess.types.SQLScanner(&a.MissedPoints),
 			sess.types.SQLScanner(&a.Strengths), sess.types.SQLScanner(&a.Improvements), &a.CreatedAt); err != nil {

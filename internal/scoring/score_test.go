@@ -33,7 +33,7 @@ request's context everywhere and cut p99 latency from 900ms to 250ms during an o
 since abandoned calls stopped instead of piling up. The trade-off is that every API has to
 thread the context through, which is noisy but explicit.`
 
-func TestAnalyzeRanksAnswers(t *testing.T) {
+func TestScoreAnswerRanksAnswers(t *testing.T) {
 	q := contextQuestion()
 	tests := []struct {
 		name     string
@@ -49,7 +49,7 @@ func TestAnalyzeRanksAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Analyze(q, tt.answer)
+			got := ScoreAnswer(q, tt.answer)
 			if got.Score < tt.min || got.Score > tt.max {
 				t.Fatalf("Score = %d, want %d..%d (breakdown %+v)", got.Score, tt.min, tt.max, got.Breakdown)
 			}
@@ -57,9 +57,9 @@ func TestAnalyzeRanksAnswers(t *testing.T) {
 	}
 }
 
-func TestAnalyzeExcellentAnswerDetails(t *testing.T) {
+func TestScoreAnswerExcellentAnswerDetails(t *testing.T) {
 	q := contextQuestion()
-	got := Analyze(q, excellentContextAnswer)
+	got := ScoreAnswer(q, excellentContextAnswer)
 	if !reflect.DeepEqual(got.CoveredPoints, q.KeyPoints) || len(got.MissedPoints) != 0 {
 		t.Fatalf("covered %v, missed %v; want every key point covered", got.CoveredPoints, got.MissedPoints)
 	}
@@ -77,7 +77,7 @@ func TestAnalyzeExcellentAnswerDetails(t *testing.T) {
 	}
 }
 
-func TestAnalyzeMonotonicInCoveredPoints(t *testing.T) {
+func TestScoreAnswerMonotonicInCoveredPoints(t *testing.T) {
 	q := contextQuestion()
 	// Each sentence covers one more key point; the rest of the answer stays the same.
 	sentences := []string{
@@ -89,7 +89,7 @@ func TestAnalyzeMonotonicInCoveredPoints(t *testing.T) {
 	prev := -1
 	for n := 0; n <= len(sentences); n++ {
 		answer := "Here is how it works. " + strings.Join(sentences[:n], " ")
-		got := Analyze(q, answer)
+		got := ScoreAnswer(q, answer)
 		if len(got.CoveredPoints) != n {
 			t.Fatalf("with %d covering sentences: covered %v, want %d points", n, got.CoveredPoints, n)
 		}
@@ -100,17 +100,17 @@ func TestAnalyzeMonotonicInCoveredPoints(t *testing.T) {
 	}
 }
 
-func TestAnalyzeCoverageUsesStemsNotSubstrings(t *testing.T) {
+func TestScoreAnswerCoverageUsesStemsNotSubstrings(t *testing.T) {
 	q := Question{Kind: "technical", KeyPoints: []string{"cache invalidation strategies", "replicas serve reads"}}
-	got := Analyze(q, "Invalidating cached entries needs a strategy, and a replica serving the read traffic helps.")
+	got := ScoreAnswer(q, "Invalidating cached entries needs a strategy, and a replica serving the read traffic helps.")
 	if len(got.MissedPoints) != 0 {
 		t.Fatalf("missed %v; inflected words should match their key points", got.MissedPoints)
 	}
 }
 
-func TestAnalyzeImprovementsNameMissedPoints(t *testing.T) {
+func TestScoreAnswerImprovementsNameMissedPoints(t *testing.T) {
 	q := contextQuestion()
-	got := Analyze(q, "A context carries a deadline or a cancellation signal.")
+	got := ScoreAnswer(q, "A context carries a deadline or a cancellation signal.")
 	for _, kp := range q.KeyPoints[1:] {
 		found := false
 		for _, s := range got.Improvements {
@@ -129,20 +129,20 @@ func TestAnalyzeImprovementsNameMissedPoints(t *testing.T) {
 	}
 }
 
-func TestAnalyzeWithoutKeyPointsUsesQuestionWords(t *testing.T) {
+func TestScoreAnswerWithoutKeyPointsUsesQuestionWords(t *testing.T) {
 	q := Question{Text: "Explain how a hash map handles collisions.", Kind: "technical"}
-	on := Analyze(q, "A hash map handles collisions by chaining entries in a bucket or by open addressing.")
-	off := Analyze(q, "I enjoy hiking in the mountains on weekends.")
+	on := ScoreAnswer(q, "A hash map handles collisions by chaining entries in a bucket or by open addressing.")
+	off := ScoreAnswer(q, "I enjoy hiking in the mountains on weekends.")
 	if on.Score <= off.Score || on.Breakdown.Coverage == 0 {
 		t.Fatalf("on-topic %d (coverage %d) should beat off-topic %d", on.Score, on.Breakdown.Coverage, off.Score)
 	}
 }
 
-func TestAnalyzeKindsWeighDimensions(t *testing.T) {
+func TestScoreAnswerKindsWeighDimensions(t *testing.T) {
 	code := "```go\nfunc reverse(s []int) {\n\tfor i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {\n\t\ts[i], s[j] = s[j], s[i]\n\t}\n}\n```\nIt swaps in place: O(n) time and O(1) space."
 	q := Question{Text: "Reverse a slice in place.", KeyPoints: []string{"swap from both ends", "in place", "O(n) time and O(1) space"}}
 	q.Kind = "coding"
-	coding := Analyze(q, code)
+	coding := ScoreAnswer(q, code)
 	if coding.Breakdown.Examples < 60 {
 		t.Fatalf("code in a coding answer should count as concrete: examples = %d", coding.Breakdown.Examples)
 	}
@@ -150,25 +150,25 @@ func TestAnalyzeKindsWeighDimensions(t *testing.T) {
 Action: I proposed splitting the slow integration tests and I led the migration with two engineers.
 Result: failures dropped from 8 to 1 per month and builds took 12 minutes instead of 40. I learned to measure first.`
 	b := Question{Text: "Tell me about a process you improved.", Kind: "behavioral", KeyPoints: []string{"the situation", "your action", "a measurable result"}}
-	got := Analyze(b, story)
+	got := ScoreAnswer(b, story)
 	if got.Breakdown.Structure < 60 || got.Breakdown.Examples < 60 || got.Score < 70 {
 		t.Fatalf("a STAR story should score well: %+v score %d", got.Breakdown, got.Score)
 	}
 }
 
-func TestAnalyzeIsDeterministic(t *testing.T) {
+func TestScoreAnswerIsDeterministic(t *testing.T) {
 	q := contextQuestion()
-	first := Analyze(q, excellentContextAnswer)
+	first := ScoreAnswer(q, excellentContextAnswer)
 	for i := 0; i < 10; i++ {
-		if got := Analyze(q, excellentContextAnswer); !reflect.DeepEqual(got, first) {
+		if got := ScoreAnswer(q, excellentContextAnswer); !reflect.DeepEqual(got, first) {
 			t.Fatalf("run %d differs: %+v vs %+v", i, got, first)
 		}
 	}
 }
 
-func TestAnalyzeSlicesAreNeverNil(t *testing.T) {
+func TestScoreAnswerSlicesAreNeverNil(t *testing.T) {
 	// The server encodes these as JSON arrays; nil would become null.
-	got := Analyze(Question{}, "")
+	got := ScoreAnswer(Question{}, "")
 	if got.CoveredPoints == nil || got.MissedPoints == nil || got.Strengths == nil || got.Improvements == nil {
 		t.Fatalf("nil slice in %+v", got)
 	}

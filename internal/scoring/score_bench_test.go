@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// BenchmarkAnalyze measures a long answer (about 20 KB).
-func BenchmarkAnalyze(b *testing.B) {
+// BenchmarkScoreAnswer measures a long answer (about 20 KB).
+func BenchmarkScoreAnswer(b *testing.B) {
 	q := contextQuestion()
 	answer := strings.Repeat(excellentContextAnswer+"\n\n", 20)
 	b.SetBytes(int64(len(answer)))
 	for b.Loop() {
-		Analyze(q, answer)
+		ScoreAnswer(q, answer)
 	}
 }

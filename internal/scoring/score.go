@@ -49,14 +49,14 @@ func weightsFor(kind string) weights {
 	}
 }
 
-// Analyze scores an answer to a question.
+// ScoreAnswer scores an answer to a question.
 //
 // Depth, structure and examples only count as far as the answer is on topic: a long,
 // well-organised essay about something else must not pass. They are scaled by a
 // relevance factor that grows with the share of key points covered (full from 40 %
 // on), or, for a question without key points, with the answer's overlap with the
 // question's words.
-func Analyze(q Question, answer string) Result {
+func ScoreAnswer(q Question, answer string) Result {
 	answer = truncate(answer, MaxAnalyzedBytes)
 	cov := analyzeCoverage(q, answer)
 	b := Breakdown{
