@@ -163,7 +163,7 @@ func checkSampleDeployment(t *testing.T, in *iapiv1alpha1.InterviewAPI, d *appsv
 	if c.Name != "server" || c.Image != "ghcr.io/interviewapi/interviewapi-server:0.1.0" {
 		t.Errorf("container %s image %s", c.Name, c.Image)
 	}
-	// Exactly the sample's settings, in the server's words (DESIGN.md's table).
+	// Exactly the sample's settings, in the server's words (README.md, "Configuration (environment)").
 	want := []corev1.EnvVar{
 		{Name: "DATABASE_URL", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 			LocalObjectReference: corev1.LocalObjectReference{Name: "interview-db"}, Key: "url"}}},

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// poolCounters are the server's pool metrics (DESIGN.md's names) that explain a run:
+// poolCounters are the server's pool metrics (docs/architecture.md, "Fixed names") that explain a run:
 // how long requests waited for a connection, and how often connections were replaced.
 type poolCounters struct {
 	AcquireWaitSum   float64 // seconds, interviewapi_db_pool_acquire_duration_seconds_sum

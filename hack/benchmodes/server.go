@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// serverSettings are the environment of one server process (DESIGN.md's variables).
+// serverSettings are the environment of one server process (README.md, "Configuration (environment)").
 type serverSettings struct {
 	databaseURL      string
 	async            bool

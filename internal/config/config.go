@@ -1,6 +1,7 @@
 // Package config reads the server's configuration from the environment once, into a
-// typed struct. The variable names are the seed's (DESIGN.md, "Server configuration"),
-// kept so that existing deployments and the operator's pod templates work unchanged.
+// typed struct. The variable names are the seed's (README.md, "Configuration
+// (environment)"), kept so that existing deployments and the operator's pod templates
+// work unchanged.
 package config
 
 import (

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// httpMetrics are the HTTP metrics of DESIGN.md, labelled by route template (never by raw
+// httpMetrics are the HTTP metrics of docs/architecture.md ("Fixed names"), labelled by route template (never by raw
 // path, whose session ids would make series without bound).
 type httpMetrics struct {
 	requests *prometheus.CounterVec

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Names of the metrics the server exports (DESIGN.md, "Pool-health metrics").
+// Names of the metrics the server exports (docs/architecture.md, "Fixed names").
 const (
 	MetricMode            = "interviewapi_db_mode"
 	MetricMaxConnections  = "interviewapi_db_pool_max_connections"

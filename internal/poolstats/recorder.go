@@ -1,5 +1,5 @@
 // Package poolstats measures the database pool of either engine and exports what it
-// measured: the Prometheus metrics of DESIGN.md ("Pool-health metrics") and the
+// measured: the Prometheus metrics of docs/architecture.md ("Fixed names") and the
 // /monitoring/database snapshot with its health verdict. Acquire waits are observed
 // around real acquires (pgxpool's acquire tracer in async mode, the engine's wrapper
 // around database/sql's checkout in sync mode), never estimated from pool statistics.

@@ -12,7 +12,7 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
 
-// The server container's fixed interface (DESIGN.md, contracts.md "Server pods").
+// The server container's fixed interface (docs/architecture.md, "Fixed names").
 const (
 	ContainerName = "server"
 	PortName      = "http"

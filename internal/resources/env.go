@@ -12,7 +12,7 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
 
-// Names of the server's environment variables (DESIGN.md, "Server configuration").
+// Names of the server's environment variables (README.md, "Configuration (environment)").
 const (
 	EnvDatabaseURL       = "DATABASE_URL"
 	EnvAsyncEnabled      = "ASYNC_DATABASE_ENABLED"

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// The API paths (DESIGN.md "HTTP endpoints").
+// The API paths (README.md, "Endpoints").
 const (
 	pathParseJD       = "/api/v1/parse-jd"
 	pathAnalyzeAnswer = "/api/v1/analyze-answer"
