@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
-// poolCounters are the server's pool metrics (docs/architecture.md, "Fixed names") that explain a run:
+// poolCounters are the server's pool metrics (internal/metricnames) that explain a run:
 // how long requests waited for a connection, and how often connections were replaced.
 type poolCounters struct {
 	AcquireWaitSum   float64 // seconds, interviewapi_db_pool_acquire_duration_seconds_sum
@@ -63,13 +65,13 @@ func scrapePool(ctx context.Context, baseURL string) (poolCounters, error) {
 			continue
 		}
 		switch {
-		case name == "interviewapi_db_pool_acquire_duration_seconds_sum":
+		case name == metricnames.PoolAcquireDuration+metricnames.SumSuffix:
 			c.AcquireWaitSum += value
-		case name == "interviewapi_db_pool_acquire_duration_seconds_count":
+		case name == metricnames.PoolAcquireDuration+metricnames.CountSuffix:
 			c.AcquireWaitCount += value
-		case name == "interviewapi_db_pool_connections_closed_total":
+		case name == metricnames.PoolConnectionsClosed:
 			c.Closed += value
-		case name == "interviewapi_db_pool_acquires_total" && strings.Contains(labels, `result="timeout"`):
+		case name == metricnames.PoolAcquires && strings.Contains(labels, metricnames.LabelResult+`="`+metricnames.ResultTimeout+`"`):
 			c.Timeouts += value
 		default:
 			continue

@@ -8,10 +8,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
-// httpMetrics are the HTTP metrics of docs/architecture.md ("Fixed names"), labelled by route template (never by raw
-// path, whose session ids would make series without bound).
+// httpMetrics are the server's HTTP metrics (named in internal/metricnames), labelled by
+// route template (never by raw path, whose session ids would make series without
+// bound).
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -23,14 +26,14 @@ const unmatchedRoute = "unmatched"
 func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	m := &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "interviewapi_http_requests_total",
+			Name: metricnames.HTTPRequests,
 			Help: "HTTP requests by route template, method and status code.",
-		}, []string{"route", "method", "code"}),
+		}, []string{metricnames.LabelRoute, metricnames.LabelMethod, metricnames.LabelCode}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "interviewapi_http_request_duration_seconds",
+			Name:    metricnames.HTTPRequestDuration,
 			Help:    "HTTP request duration by route template and method.",
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30},
-		}, []string{"route", "method"}),
+		}, []string{metricnames.LabelRoute, metricnames.LabelMethod}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.duration} {
 		if err := reg.Register(c); err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // Value is a measured quantity that may be unknown: a metric some pod did not export,
@@ -74,12 +76,12 @@ func (d Delta) Measures() Measures {
 
 	var acquires, timeouts float64
 	if d.Acquires == nil {
-		m.Acquires = missing(MetricAcquires)
+		m.Acquires = missing(metricnames.PoolAcquires)
 		m.TimeoutRatio = m.Acquires
 	} else {
 		for result, v := range d.Acquires {
 			acquires += v
-			if result == AcquireTimeout {
+			if result == metricnames.ResultTimeout {
 				timeouts += v
 			}
 		}
@@ -92,7 +94,7 @@ func (d Delta) Measures() Measures {
 	}
 
 	if d.AcquireWait == nil {
-		m.AcquireWaitP99 = missing(MetricAcquireDuration)
+		m.AcquireWaitP99 = missing(metricnames.PoolAcquireDuration)
 	} else {
 		m.WaitResolution = d.AcquireWait.lowestBound()
 		if p99 := d.AcquireWait.Quantile(0.99); math.IsNaN(p99) {
@@ -104,18 +106,18 @@ func (d Delta) Measures() Measures {
 
 	switch {
 	case d.AcquiredSeconds == nil:
-		m.Utilization = missing(MetricAcquiredSeconds)
+		m.Utilization = missing(metricnames.PoolAcquiredSeconds)
 	case d.CapacitySeconds == nil:
-		m.Utilization = missing(MetricMaxConnections)
+		m.Utilization = missing(metricnames.PoolMaxConnections)
 	case *d.CapacitySeconds <= 0:
-		m.Utilization = unknown("the pools had no capacity (%s is 0)", MetricMaxConnections)
+		m.Utilization = unknown("the pools had no capacity (%s is 0)", metricnames.PoolMaxConnections)
 	default:
 		m.Utilization = known(*d.AcquiredSeconds / *d.CapacitySeconds)
 	}
 
 	switch {
 	case d.Requests == nil:
-		m.ErrorRatio = missing(MetricHTTPRequests)
+		m.ErrorRatio = missing(metricnames.HTTPRequests)
 	case d.Requests.Total <= 0:
 		m.ErrorRatio = unknown("no HTTP requests in %s", d.Window)
 	default:

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 func TestMeasuresOfTwoCaptures(t *testing.T) {
@@ -54,14 +56,14 @@ func TestMeasuresUnknowns(t *testing.T) {
 		wantWhy string
 	}{
 		{"no pods", func(d *Delta) { *d = Delta{} }, func(m Measures) Value { return m.Acquires }, "no pods were measured"},
-		{"acquires not exported", func(d *Delta) { d.Acquires = nil }, func(m Measures) Value { return m.TimeoutRatio }, MetricAcquires},
+		{"acquires not exported", func(d *Delta) { d.Acquires = nil }, func(m Measures) Value { return m.TimeoutRatio }, metricnames.PoolAcquires},
 		{"no acquires", func(d *Delta) { d.Acquires = map[string]float64{} }, func(m Measures) Value { return m.TimeoutRatio }, "no connection acquires"},
-		{"histogram not exported", func(d *Delta) { d.AcquireWait = nil }, func(m Measures) Value { return m.AcquireWaitP99 }, MetricAcquireDuration},
+		{"histogram not exported", func(d *Delta) { d.AcquireWait = nil }, func(m Measures) Value { return m.AcquireWaitP99 }, metricnames.PoolAcquireDuration},
 		{"histogram empty", func(d *Delta) { d.AcquireWait = &Histogram{Buckets: []Bucket{{0.01, 0}, {posInf, 0}}} }, func(m Measures) Value { return m.AcquireWaitP99 }, "no acquire waits"},
-		{"acquired seconds not exported", func(d *Delta) { d.AcquiredSeconds = nil }, func(m Measures) Value { return m.Utilization }, MetricAcquiredSeconds},
-		{"max connections not exported", func(d *Delta) { d.CapacitySeconds = nil }, func(m Measures) Value { return m.Utilization }, MetricMaxConnections},
+		{"acquired seconds not exported", func(d *Delta) { d.AcquiredSeconds = nil }, func(m Measures) Value { return m.Utilization }, metricnames.PoolAcquiredSeconds},
+		{"max connections not exported", func(d *Delta) { d.CapacitySeconds = nil }, func(m Measures) Value { return m.Utilization }, metricnames.PoolMaxConnections},
 		{"zero capacity", func(d *Delta) { d.CapacitySeconds = ptr(0) }, func(m Measures) Value { return m.Utilization }, "no capacity"},
-		{"requests not exported", func(d *Delta) { d.Requests = nil }, func(m Measures) Value { return m.ErrorRatio }, MetricHTTPRequests},
+		{"requests not exported", func(d *Delta) { d.Requests = nil }, func(m Measures) Value { return m.ErrorRatio }, metricnames.HTTPRequests},
 		{"no requests", func(d *Delta) { d.Requests = &RequestCounts{} }, func(m Measures) Value { return m.ErrorRatio }, "no HTTP requests"},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // ParseText reads a /metrics body in the Prometheus text exposition format (version
@@ -30,43 +32,43 @@ func ParseText(r io.Reader, at time.Time) (Sample, error) {
 // analysis does not use are ignored; the ones it uses but which are absent stay nil.
 func FromFamilies(families map[string]*dto.MetricFamily, at time.Time) (Sample, error) {
 	s := Sample{Time: at}
-	if f := families[MetricAcquires]; f != nil {
-		s.Acquires = sumByLabel(f, "result")
+	if f := families[metricnames.PoolAcquires]; f != nil {
+		s.Acquires = sumByLabel(f, metricnames.LabelResult)
 	}
-	if f := families[MetricAcquireDuration]; f != nil {
+	if f := families[metricnames.PoolAcquireDuration]; f != nil {
 		h, err := histogramOf(f)
 		if err != nil {
 			return Sample{}, err
 		}
 		s.AcquireWait = h
 	}
-	if f := families[MetricHTTPRequests]; f != nil {
+	if f := families[metricnames.HTTPRequests]; f != nil {
 		rc := &RequestCounts{}
 		for _, m := range f.GetMetric() {
 			v := scalar(m)
 			rc.Total += v
-			if strings.HasPrefix(label(m, "code"), "5") {
+			if strings.HasPrefix(label(m, metricnames.LabelCode), "5") {
 				rc.ServerErrors += v
 			}
 		}
 		s.Requests = rc
 	}
-	if f := families[MetricAcquiredSeconds]; f != nil {
+	if f := families[metricnames.PoolAcquiredSeconds]; f != nil {
 		s.AcquiredSeconds = sum(f)
 	}
-	if f := families[MetricMaxConnections]; f != nil {
+	if f := families[metricnames.PoolMaxConnections]; f != nil {
 		s.MaxConnections = sum(f)
 	}
-	if f := families[MetricPendingAcquires]; f != nil {
+	if f := families[metricnames.PoolPendingAcquires]; f != nil {
 		s.PendingAcquires = sum(f)
 	}
-	if f := families[MetricConnections]; f != nil {
-		s.Connections = sumByLabel(f, "state")
+	if f := families[metricnames.PoolConnections]; f != nil {
+		s.Connections = sumByLabel(f, metricnames.LabelState)
 	}
-	if f := families[MetricMode]; f != nil {
+	if f := families[metricnames.Mode]; f != nil {
 		for _, m := range f.GetMetric() {
 			if scalar(m) == 1 {
-				s.Mode = label(m, "mode")
+				s.Mode = label(m, metricnames.LabelMode)
 			}
 		}
 	}

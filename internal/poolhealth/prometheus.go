@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // DefaultMinRange is the shortest range PrometheusSource queries. increase() needs at
@@ -148,13 +150,13 @@ func (s *PrometheusSource) Queries(namespace string, pods []Pod, rng time.Durati
 	sel := s.selector(namespace, pods)
 	r := "[" + model.Duration(rng).String() + "]"
 	return map[string]string{
-		"pods":     fmt.Sprintf("count by (%s) (last_over_time(%s%s%s))", s.podLabel, MetricMaxConnections, sel, r),
-		"acquires": fmt.Sprintf("sum by (result) (increase(%s%s%s))", MetricAcquires, sel, r),
-		"waits":    fmt.Sprintf("sum by (le) (increase(%s_bucket%s%s))", MetricAcquireDuration, sel, r),
-		"requests": fmt.Sprintf("sum by (code) (increase(%s%s%s))", MetricHTTPRequests, sel, r),
-		"acquired": fmt.Sprintf("sum(increase(%s%s%s))", MetricAcquiredSeconds, sel, r),
-		"capacity": fmt.Sprintf("sum(avg_over_time(%s%s%s))", MetricMaxConnections, sel, r),
-		"modes":    fmt.Sprintf("count by (mode) (last_over_time(%s%s%s) == 1)", MetricMode, sel, r),
+		"pods":     fmt.Sprintf("count by (%s) (last_over_time(%s%s%s))", s.podLabel, metricnames.PoolMaxConnections, sel, r),
+		"acquires": fmt.Sprintf("sum by (%s) (increase(%s%s%s))", metricnames.LabelResult, metricnames.PoolAcquires, sel, r),
+		"waits":    fmt.Sprintf("sum by (le) (increase(%s%s%s%s))", metricnames.PoolAcquireDuration, metricnames.BucketSuffix, sel, r),
+		"requests": fmt.Sprintf("sum by (%s) (increase(%s%s%s))", metricnames.LabelCode, metricnames.HTTPRequests, sel, r),
+		"acquired": fmt.Sprintf("sum(increase(%s%s%s))", metricnames.PoolAcquiredSeconds, sel, r),
+		"capacity": fmt.Sprintf("sum(avg_over_time(%s%s%s))", metricnames.PoolMaxConnections, sel, r),
+		"modes":    fmt.Sprintf("count by (%s) (last_over_time(%s%s%s) == 1)", metricnames.LabelMode, metricnames.Mode, sel, r),
 	}
 }
 
@@ -199,7 +201,7 @@ func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, p
 	if v := results["acquires"]; len(v) > 0 {
 		d.Acquires = make(map[string]float64, len(v))
 		for _, smp := range v {
-			d.Acquires[string(smp.Metric["result"])] += float64(smp.Value)
+			d.Acquires[string(smp.Metric[metricnames.LabelResult])] += float64(smp.Value)
 		}
 	}
 	if v := results["waits"]; len(v) > 0 {
@@ -213,7 +215,7 @@ func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, p
 		rc := &RequestCounts{}
 		for _, smp := range v {
 			rc.Total += float64(smp.Value)
-			if strings.HasPrefix(string(smp.Metric["code"]), "5") {
+			if strings.HasPrefix(string(smp.Metric[metricnames.LabelCode]), "5") {
 				rc.ServerErrors += float64(smp.Value)
 			}
 		}
@@ -230,7 +232,7 @@ func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, p
 	if v := results["modes"]; len(v) > 0 {
 		d.Modes = make(map[string]int, len(v))
 		for _, smp := range v {
-			d.Modes[string(smp.Metric["mode"])] += int(smp.Value)
+			d.Modes[string(smp.Metric[metricnames.LabelMode])] += int(smp.Value)
 		}
 	}
 	return d, nil

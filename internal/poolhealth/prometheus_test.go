@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // vecSample is one element of an instant vector in the query API's JSON.
@@ -95,20 +97,20 @@ func healthyAnswers(pods ...string) func(q string) ([]vecSample, bool) {
 				}
 			}
 			return out, true
-		case strings.Contains(q, MetricAcquires):
+		case strings.Contains(q, metricnames.PoolAcquires):
 			return []vecSample{{map[string]string{"result": "success"}, 990.5}, {map[string]string{"result": "timeout"}, 9.5}}, true
-		case strings.Contains(q, MetricAcquireDuration+"_bucket"):
+		case strings.Contains(q, metricnames.PoolAcquireDuration+"_bucket"):
 			return []vecSample{
 				{map[string]string{"le": "0.001"}, 500}, {map[string]string{"le": "0.01"}, 980},
 				{map[string]string{"le": "0.1"}, 1000}, {map[string]string{"le": "+Inf"}, 1000},
 			}, true
-		case strings.Contains(q, MetricHTTPRequests):
+		case strings.Contains(q, metricnames.HTTPRequests):
 			return []vecSample{{map[string]string{"code": "200"}, 1990}, {map[string]string{"code": "503"}, 10}}, true
-		case strings.Contains(q, MetricAcquiredSeconds):
+		case strings.Contains(q, metricnames.PoolAcquiredSeconds):
 			return []vecSample{{map[string]string{}, 1200}}, true
-		case strings.Contains(q, "avg_over_time("+MetricMaxConnections):
+		case strings.Contains(q, "avg_over_time("+metricnames.PoolMaxConnections):
 			return []vecSample{{map[string]string{}, 100}}, true
-		case strings.Contains(q, MetricMode):
+		case strings.Contains(q, metricnames.Mode):
 			return []vecSample{{map[string]string{"mode": "async"}, 2}}, true
 		}
 		return nil, false

@@ -6,24 +6,6 @@ import (
 	"time"
 )
 
-// Names of the metrics the server exports (docs/architecture.md, "Fixed names").
-const (
-	MetricMode            = "interviewapi_db_mode"
-	MetricMaxConnections  = "interviewapi_db_pool_max_connections"
-	MetricConnections     = "interviewapi_db_pool_connections"
-	MetricPendingAcquires = "interviewapi_db_pool_pending_acquires"
-	MetricAcquireDuration = "interviewapi_db_pool_acquire_duration_seconds"
-	MetricAcquires        = "interviewapi_db_pool_acquires_total"
-	MetricAcquiredSeconds = "interviewapi_db_pool_acquired_connections_seconds_total"
-	MetricHTTPRequests    = "interviewapi_http_requests_total"
-)
-
-// Label values the analysis interprets.
-const (
-	// AcquireTimeout is the result label of an acquire that gave up waiting.
-	AcquireTimeout = "timeout"
-)
-
 // Sample is what one pod's /metrics said at one instant, reduced to what the analysis
 // uses. A nil pointer or map means the pod did not export that metric.
 type Sample struct {

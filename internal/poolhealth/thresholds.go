@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // Names of the checks in AnalysisResult.Metrics.
@@ -175,7 +176,7 @@ func modeCheck(modes map[string]int, want string) check {
 	ch := check{MetricResult: v1alpha1.MetricResult{Name: CheckMode, Value: unknownValue, Threshold: want}}
 	if len(modes) == 0 {
 		ch.Verdict = v1alpha1.VerdictInconclusive
-		ch.why = fmt.Sprintf("%s: %s is not reported", CheckMode, MetricMode)
+		ch.why = fmt.Sprintf("%s: %s is not reported", CheckMode, metricnames.Mode)
 		return ch
 	}
 	names := slices.Sorted(maps.Keys(modes))

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // criteria are the CRD defaults.
@@ -97,11 +98,11 @@ func TestJudgeThresholds(t *testing.T) {
 			m.AcquireWaitP99 = unknown("no acquire waits were observed in 30s")
 			m.TimeoutRatio = unknown("no connection acquires in 30s")
 		}, criteria: func(c *Criteria) { c.MinAcquires = 0 }, verdict: v1alpha1.VerdictInconclusive, message: []string{"no acquire waits"}},
-		{name: "no acquire count is inconclusive", canary: func(m *Measures) { m.Acquires = unknown("%s is not reported for every pod", MetricAcquires) },
-			verdict: v1alpha1.VerdictInconclusive, message: []string{"no acquire count", MetricAcquires}},
-		{name: "missing metric is inconclusive", canary: func(m *Measures) { m.Utilization = missing(MetricAcquiredSeconds) },
-			verdict: v1alpha1.VerdictInconclusive, message: []string{"poolUtilization", MetricAcquiredSeconds}, metric: CheckPoolUtilization, metricWant: v1alpha1.VerdictInconclusive},
-		{name: "missing metric does not hide a failure", canary: func(m *Measures) { m.Utilization = missing(MetricAcquiredSeconds); m.ErrorRatio = known(0.5) },
+		{name: "no acquire count is inconclusive", canary: func(m *Measures) { m.Acquires = unknown("%s is not reported for every pod", metricnames.PoolAcquires) },
+			verdict: v1alpha1.VerdictInconclusive, message: []string{"no acquire count", metricnames.PoolAcquires}},
+		{name: "missing metric is inconclusive", canary: func(m *Measures) { m.Utilization = missing(metricnames.PoolAcquiredSeconds) },
+			verdict: v1alpha1.VerdictInconclusive, message: []string{"poolUtilization", metricnames.PoolAcquiredSeconds}, metric: CheckPoolUtilization, metricWant: v1alpha1.VerdictInconclusive},
+		{name: "missing metric does not hide a failure", canary: func(m *Measures) { m.Utilization = missing(metricnames.PoolAcquiredSeconds); m.ErrorRatio = known(0.5) },
 			verdict: v1alpha1.VerdictFail, message: []string{"errorRatio 0.5"}},
 		{name: "a pod that was not measured makes it inconclusive", canary: func(m *Measures) { m.Gaps = []string{"pod c-1: scrape: connection refused"} },
 			verdict: v1alpha1.VerdictInconclusive, message: []string{"incomplete", "connection refused"}},
@@ -126,7 +127,7 @@ func TestJudgeThresholds(t *testing.T) {
 		{name: "mixed modes is inconclusive", canary: func(m *Measures) { m.Modes = map[string]int{"sync": 1, "async": 1} },
 			verdict: v1alpha1.VerdictInconclusive, message: []string{"async:1,sync:1"}},
 		{name: "mode not reported is inconclusive", canary: func(m *Measures) { m.Modes = nil },
-			verdict: v1alpha1.VerdictInconclusive, message: []string{MetricMode}},
+			verdict: v1alpha1.VerdictInconclusive, message: []string{metricnames.Mode}},
 		{name: "no expected mode skips the mode check", canary: func(m *Measures) { m.Modes = nil }, criteria: func(c *Criteria) { c.Mode = "" },
 			verdict: v1alpha1.VerdictPass, absentCheck: CheckMode},
 	}

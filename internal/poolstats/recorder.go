@@ -1,5 +1,5 @@
 // Package poolstats measures the database pool of either engine and exports what it
-// measured: the Prometheus metrics of docs/architecture.md ("Fixed names") and the
+// measured: the Prometheus metrics named in internal/metricnames and the
 // /monitoring/database snapshot with its health verdict. Acquire waits are observed
 // around real acquires (pgxpool's acquire tracer in async mode, the engine's wrapper
 // around database/sql's checkout in sync mode), never estimated from pool statistics.
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/interviewapi/operator/internal/metricnames"
 )
 
 // Result is the outcome of one acquire, the `result` label of
@@ -25,7 +27,12 @@ const (
 	Failed                 // no connection could be made (database down)
 )
 
-var resultLabels = [...]string{Success: "success", Timeout: "timeout", Canceled: "canceled", Failed: "error"}
+var resultLabels = [...]string{
+	Success:  metricnames.ResultSuccess,
+	Timeout:  metricnames.ResultTimeout,
+	Canceled: metricnames.ResultCanceled,
+	Failed:   metricnames.ResultError,
+}
 
 func (r Result) String() string { return resultLabels[r] }
 
@@ -106,7 +113,7 @@ func New(settings Settings, opts ...Option) *Recorder {
 	r.trips = newWindow(windowSpan, r.now)
 	r.integral.last = r.now()
 	r.waitHistogram = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "interviewapi_db_pool_acquire_duration_seconds",
+		Name: metricnames.PoolAcquireDuration,
 		Help: "Time requests waited for a database connection (every acquire, whatever its result).",
 		// Fine below 100 ms, where the rollout threshold on the p99 sits, and up to the
 		// default pool timeout of 30 s.
@@ -114,9 +121,9 @@ func New(settings Settings, opts ...Option) *Recorder {
 			0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 	})
 	r.acquireTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "interviewapi_db_pool_acquires_total",
+		Name: metricnames.PoolAcquires,
 		Help: "Connection acquires by result: success, timeout (pool timeout expired), canceled (caller gave up), error (no connection could be made).",
-	}, []string{"result"})
+	}, []string{metricnames.LabelResult})
 	for _, l := range resultLabels {
 		r.acquireTotal.WithLabelValues(l) // every series exists from the start, at 0
 	}

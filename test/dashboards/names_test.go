@@ -1,0 +1,69 @@
+// Package dashboards checks the dashboards and alert rules the repository ships against
+// the metrics the server really exports.
+package dashboards
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/interviewapi/operator/internal/metricnames"
+)
+
+// serverMetric matches a server metric in a query: the interviewapi_db_ and
+// interviewapi_http_ families (the operator's own metrics are interviewapi_operator_
+// and interviewapi_rollout_).
+var serverMetric = regexp.MustCompile(`\binterviewapi_(?:db|http)_[a-z_]+`)
+
+// TestDashboardsUseExportedServerMetrics fails when a Grafana panel or a Prometheus rule
+// (config/ and the chart's copies) reads a server metric under a name
+// internal/metricnames does not hold: renaming a metric on the server side breaks the
+// build of this test, not a dashboard nobody looks at until an incident.
+func TestDashboardsUseExportedServerMetrics(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var files []string
+	for _, pattern := range []string{
+		"config/grafana/*.json", "config/prometheus/*.yaml",
+		"charts/interviewapi-operator/files/dashboards/*.json", "charts/interviewapi-operator/files/prometheus/*.yaml",
+	} {
+		m, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 4 {
+		t.Fatalf("found only %v: the dashboards and rules are expected in config/grafana and config/prometheus", files)
+	}
+	known := metricnames.Server()
+	used := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range serverMetric.FindAllString(string(b), -1) {
+			used++
+			if !slices.Contains(known, seriesFamily(name)) {
+				t.Errorf("%s reads %s, which the server does not export (internal/metricnames)", f, name)
+			}
+		}
+	}
+	if used == 0 {
+		t.Error("no dashboard or rule reads a server metric: the pattern or the files moved")
+	}
+}
+
+// seriesFamily is the metric a series belongs to: H_bucket, H_sum and H_count are
+// series of the histogram H.
+func seriesFamily(name string) string {
+	for _, suffix := range []string{metricnames.BucketSuffix, metricnames.SumSuffix, metricnames.CountSuffix} {
+		if base, ok := strings.CutSuffix(name, suffix); ok && slices.Contains(metricnames.Histograms(), base) {
+			return base
+		}
+	}
+	return name
+}
