@@ -9,6 +9,12 @@
 #                                run CMD, stop and remove the cluster; a TEST_DATABASE_URL
 #                                that is already set is used as it is
 #
+# By default the cluster trades durability for speed (fsync, synchronous_commit and
+# full_page_writes off). PG_DURABLE=1 starts it with PostgreSQL's durable defaults instead
+# (fsync, synchronous_commit and full_page_writes on, and initdb syncs its files), for
+# tests that kill the server and check that every committed write survives; pass it on
+# every start of that cluster.
+#
 # Uses the Debian PostgreSQL 15 binaries (PG_BIN overrides the folder). When the caller is
 # root the server runs as the `postgres` user, as initdb refuses to run as root. Only
 # loopback connections are accepted, with trust authentication.
@@ -43,9 +49,13 @@ cmd_start() {
     local p=$dir
     while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
   fi
+  local nosync=--no-sync durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [ "${PG_DURABLE:-}" = 1 ]; then
+    nosync="" durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+  fi
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     echo "postgres.sh: initdb $dir/data" >&2
-    as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+    as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust $nosync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   fi
   local port=""
@@ -53,10 +63,10 @@ cmd_start() {
   local try
   for try in 1 2 3 4 5 6 7 8 9 10; do
     [ -n "$port" ] || port=$((20000 + RANDOM % 40000))
-    # fsync off and a short checkpoint interval: a throwaway cluster needs no durability
-    # across machine crashes, and tests restart it often.
+    # Without PG_DURABLE: a throwaway cluster needs no durability across crashes, and
+    # tests restart it often.
     if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${PG_MAX_CONNECTIONS:-500}" >/dev/null 2>&1; then
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=${PG_MAX_CONNECTIONS:-500}" >/dev/null 2>&1; then
       echo "$port" >"$dir/port"
       cmd_url "$dir"
       return

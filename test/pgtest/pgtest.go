@@ -95,6 +95,9 @@ func createDatabase(t testing.TB, base string) string {
 type Cluster struct {
 	Dir string
 	URL string // postgres://… of the cluster's default database, set by Start
+	// Durable starts the cluster with fsync, synchronous_commit and full_page_writes on
+	// (PG_DURABLE=1 of hack/postgres.sh) instead of the fast throwaway settings.
+	Durable bool
 }
 
 // StartCluster starts a private cluster for one test and stops it when the test ends.
@@ -109,9 +112,21 @@ func StartCluster(t testing.TB) *Cluster {
 	return c
 }
 
+// StartDurableCluster is StartCluster with the durable settings (Cluster.Durable), for
+// tests that crash the database and check that every committed write survives.
+func StartDurableCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c := &Cluster{Dir: t.TempDir(), Durable: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	return c
+}
+
 // Start starts (or restarts, on the same port and data) the cluster.
 func (c *Cluster) Start() error {
-	out, err := script("start", c.Dir)
+	out, err := c.script("start")
 	if err != nil {
 		return err
 	}
@@ -121,7 +136,7 @@ func (c *Cluster) Start() error {
 
 // Stop stops the cluster with a fast shutdown: open connections are terminated.
 func (c *Cluster) Stop() error {
-	_, err := script("stop", c.Dir)
+	_, err := c.script("stop")
 	return err
 }
 
@@ -137,8 +152,17 @@ func Script() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "hack", "postgres.sh")
 }
 
-func script(args ...string) (string, error) {
+func (c *Cluster) script(verb string) (string, error) {
+	var env []string
+	if c.Durable {
+		env = append(env, "PG_DURABLE=1")
+	}
+	return script(env, verb, c.Dir)
+}
+
+func script(env []string, args ...string) (string, error) {
 	cmd := exec.Command(Script(), args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
