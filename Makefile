@@ -7,6 +7,7 @@ BIN := $(CURDIR)/bin
 K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
 HELM := $(BIN)/helm
+PROMETHEUS_TOOLS := $(BIN)/prometheus $(BIN)/promtool
 KUBECTL := $(K8S_BIN)/kubectl
 # envtest and the local cluster read the Kubernetes binaries from here.
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
@@ -133,7 +134,7 @@ deploy: manifests ## Deploy the operator (CRD, RBAC, manager) with kustomize to 
 K8S_TOOLS := $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager $(K8S_BIN)/kubectl
 
 .PHONY: tools
-tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm and controller-gen into bin/ (once per pinned version).
+tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus and promtool into bin/ (once per pinned version).
 
 # The binaries are rebuilt only when the pinned versions (the tools' go.mod) change.
 $(K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
@@ -152,3 +153,10 @@ $(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum
 $(CONTROLLER_GEN): hack/tools/controller-tools/go.mod hack/tools/controller-tools/go.sum
 	@echo "building controller-gen into $(BIN)"
 	cd hack/tools/controller-tools && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+# Service discovery other than static, file and HTTP is left out (remove_all_sd): the
+# tests write static scrape configs, and each SD plugin brings a cloud SDK to compile.
+$(PROMETHEUS_TOOLS) &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum
+	@v=$$(awk '/^require github.com\/prometheus\/prometheus/{print $$3}' $<); echo "building prometheus, promtool $$v into $(BIN)"; \
+	cd hack/tools/prometheus && $(GO) build -tags remove_all_sd -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+	@touch $(PROMETHEUS_TOOLS)
