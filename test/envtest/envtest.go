@@ -69,8 +69,29 @@ func Start(t testing.TB) *Env {
 	return e
 }
 
+// StartRestartable is Start with an etcd data folder and an API server certificate
+// folder that outlive their processes, so that RestartAPIServer and RestartEtcd bring
+// the same cluster back (same data, same addresses, same certificates) for fault tests.
+func StartRestartable(t testing.TB) *Env {
+	t.Helper()
+	e, err := newEnv(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Stop(); err != nil {
+			t.Logf("stop envtest: %v", err)
+		}
+	})
+	return e
+}
+
 // New starts an API server; the caller stops it with Stop (for TestMain).
-func New() (*Env, error) {
+func New() (*Env, error) { return newEnv("") }
+
+// newEnv starts an API server; a non-empty dir holds etcd's data and the API server's
+// certificates, which then survive restarts.
+func newEnv(dir string) (*Env, error) {
 	assets := Assets()
 	for _, bin := range []string{"kube-apiserver", "etcd"} {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
@@ -83,6 +104,22 @@ func New() (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                s,
+	}
+	if dir != "" {
+		// Folders the control plane did not create are not removed when a process
+		// stops, and a restarted process finds them as it left them.
+		for _, sub := range []string{"etcd", "apiserver"} {
+			if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+				return nil, err
+			}
+		}
+		env.ControlPlane.Etcd = &crenvtest.Etcd{DataDir: filepath.Join(dir, "etcd")}
+		api := env.ControlPlane.GetAPIServer()
+		api.CertDir = filepath.Join(dir, "apiserver")
+		// On SIGTERM kube-apiserver waits up to its request timeout (1m by default)
+		// for open connections, such as a client's watches, before it exits; 10s keeps
+		// a restart inside the control plane's stop timeout (20s).
+		api.Configure().Set("request-timeout", "10s")
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -98,3 +135,17 @@ func New() (*Env, error) {
 
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error { return e.env.Stop() }
+
+// StopAPIServer stops kube-apiserver (SIGTERM, as a node drain or an upgrade would);
+// etcd keeps running. StartAPIServer brings it back.
+func (e *Env) StopAPIServer() error { return e.env.ControlPlane.APIServer.Stop() }
+
+// StartAPIServer starts the stopped kube-apiserver again on the same address and
+// certificates and waits until it is healthy.
+func (e *Env) StartAPIServer() error { return e.env.ControlPlane.APIServer.Start() }
+
+// StopEtcd stops etcd; the API server keeps running and answers errors meanwhile.
+func (e *Env) StopEtcd() error { return e.env.ControlPlane.Etcd.Stop() }
+
+// StartEtcd starts the stopped etcd again on the same address and data.
+func (e *Env) StartEtcd() error { return e.env.ControlPlane.Etcd.Start() }
