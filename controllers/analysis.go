@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,8 +24,11 @@ import (
 // revisions, measures them with the instance's metric source and judges the canary
 // against the spec's thresholds. It returns nil and how long to wait when the source
 // has no complete window yet (a scraping source's first look only takes a baseline).
-// A source that cannot measure yields an Inconclusive result, never an error: the
-// rollout counts those. The error is for the API server failing to list the pods.
+// A source that cannot measure, or does not answer within the analysis deadline,
+// yields an Inconclusive result, never an error: the rollout counts those. The error
+// is for the API server failing to list the pods, and errInstanceChanged when the
+// instance changed while the analysis ran (nothing is recorded then: the next pass
+// decides on the changed instance).
 func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *rollout.AnalysisRequest) (*iapiv1alpha1.AnalysisResult, time.Duration, error) {
 	in := p.instance
 	canary, err := r.readyPods(ctx, in, iapiv1alpha1.TrackCanary, req.Canary.Revision)
@@ -36,6 +40,10 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 		return nil, 0, err
 	}
 	src, err := r.Sources.For(in)
+	var refused *prometheusRefusedError
+	if errors.As(err, &refused) {
+		return nil, 0, err
+	}
 	if err != nil {
 		return &iapiv1alpha1.AnalysisResult{
 			Time:    metav1.NewTime(p.clockNow),
@@ -52,8 +60,55 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 		Since:     req.Since,
 	}
 	criteria := poolhealth.CriteriaFor(in.Spec.Rollout.Analysis, iapiv1alpha1.ModeName(req.Canary.Async))
-	result, wait := poolhealth.MeasureAndJudge(ctx, src, q, criteria, p.clockNow)
-	return result, wait, nil
+	return r.measure(ctx, p, func(ctx context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration) {
+		return poolhealth.MeasureAndJudge(ctx, src, q, criteria, p.clockNow)
+	})
+}
+
+// measure runs an analysis under its deadline, interrupted by a change of the
+// instance. The pass waits for whichever comes first, the analysis or its context,
+// so that a source which does not heed its context still cannot hold the pass.
+func (r *InterviewAPIReconciler) measure(ctx context.Context, p *pass,
+	analyze func(context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration)) (*iapiv1alpha1.AnalysisResult, time.Duration, error) {
+	key := client.ObjectKeyFromObject(p.instance)
+	timeout := r.analysisTimeout()
+	actx, done := r.analyses.start(ctx, key, timeout)
+	defer done()
+	// A change that reached the cache before the analysis was registered is not
+	// seen by the interrupting handler: look once now.
+	latest := &iapiv1alpha1.InterviewAPI{}
+	if err := r.Client.Get(ctx, key, latest); err == nil && changedByUser(p.instance, latest) {
+		return nil, 0, errInstanceChanged
+	}
+	type outcome struct {
+		result *iapiv1alpha1.AnalysisResult
+		wait   time.Duration
+	}
+	out := make(chan outcome, 1)
+	go func() {
+		result, wait := analyze(actx)
+		out <- outcome{result, wait}
+	}()
+	select {
+	case o := <-out:
+		if errors.Is(context.Cause(actx), errInstanceChanged) {
+			return nil, 0, errInstanceChanged
+		}
+		return o.result, o.wait, nil
+	case <-actx.Done():
+	}
+	switch cause := context.Cause(actx); {
+	case errors.Is(cause, errInstanceChanged):
+		return nil, 0, errInstanceChanged
+	case errors.Is(cause, errAnalysisTimeout):
+		return &iapiv1alpha1.AnalysisResult{
+			Time:    metav1.NewTime(p.clockNow),
+			Verdict: iapiv1alpha1.VerdictInconclusive,
+			Message: fmt.Sprintf("could not measure the canary: the metric source did not answer within %s (--analysis-timeout)", timeout),
+		}, 0, nil
+	default:
+		return nil, 0, fmt.Errorf("analysis: %w", cause)
+	}
 }
 
 // readyPods lists the instance's server pods of a track and revision that are ready to

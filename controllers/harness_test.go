@@ -68,6 +68,9 @@ type operatorConfig struct {
 	// so decides exactly when each pass happens. The manager still runs the cache
 	// and the Event recorder.
 	driven bool
+	// reconcileTimeout and analysisTimeout are the reconciler's deadlines (0: its
+	// defaults).
+	reconcileTimeout, analysisTimeout time.Duration
 }
 
 type operatorOption func(*operatorConfig)
@@ -86,6 +89,11 @@ func withSources(s controllers.MetricSources) operatorOption {
 // several operators can share one API server.
 func inNamespaces(ns ...string) operatorOption {
 	return func(o *operatorConfig) { o.namespaces = ns }
+}
+
+// withTimeouts sets the deadlines of a pass and of its analysis.
+func withTimeouts(reconcile, analysis time.Duration) operatorOption {
+	return func(o *operatorConfig) { o.reconcileTimeout, o.analysisTimeout = reconcile, analysis }
 }
 
 // driven leaves the passes to the test (see operatorConfig.driven).
@@ -138,6 +146,9 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 		Metrics:   m,
 		Clock:     oc.clock,
 		Sources:   oc.sources,
+
+		ReconcileTimeout: oc.reconcileTimeout,
+		AnalysisTimeout:  oc.analysisTimeout,
 	}
 	if oc.driven {
 		if r.Clock == nil || r.Sources == nil {

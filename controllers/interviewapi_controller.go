@@ -53,6 +53,14 @@ type InterviewAPIReconciler struct {
 	// 1). An analysis waits for the pods' /metrics, so with many instances more
 	// workers keep one slow scrape from delaying another instance's rollback.
 	MaxConcurrentReconciles int
+	// ReconcileTimeout bounds one pass of one instance (default
+	// DefaultReconcileTimeout); AnalysisTimeout bounds the analysis inside it
+	// (default DefaultAnalysisTimeout). See deadline.go.
+	ReconcileTimeout time.Duration
+	AnalysisTimeout  time.Duration
+
+	// analyses are the analyses in progress, interrupted when their instance changes.
+	analyses analysisFlights
 }
 
 // conflictRetry is how soon a pass whose decision could not be recorded, because the
@@ -84,6 +92,8 @@ const (
 // was observed and what is planned, and the status computed in memory. The decision
 // is recorded in status before any Deployment changes (see commit).
 func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, r.reconcileTimeout(), errReconcileTimeout)
+	defer cancel()
 	p, err := r.observe(ctx, req.NamespacedName)
 	if err != nil {
 		r.Metrics.ReconcileError(phaseObserve)
@@ -98,6 +108,12 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, nil
 	}
 	if err := r.plan(ctx, p); err != nil {
+		if errors.Is(err, errInstanceChanged) {
+			// The change that interrupted the analysis is already queued by the
+			// watch: the next pass decides on it, at once.
+			logf.FromContext(ctx).Info("analysis interrupted: the instance changed while it ran; deciding again on the changed instance")
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
 		return ctrl.Result{}, r.failed(ctx, p, phasePlan, err)
 	}
 	if err := r.commit(ctx, p); err != nil {
@@ -132,17 +148,33 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // condition, written if it changed) and returns the error for the work queue's backoff.
 func (r *InterviewAPIReconciler) failed(ctx context.Context, p *pass, phase string, err error) error {
 	err = fmt.Errorf("%s: %w", phase, err)
-	r.Metrics.ReconcileError(phase)
-	reason := iapiv1alpha1.ReasonReconcileFailed
-	var notOwned *notOwnedError
-	if errors.As(err, &notOwned) {
-		reason = iapiv1alpha1.ReasonChildNotOwned
+	if errors.Is(context.Cause(ctx), errReconcileTimeout) {
+		err = fmt.Errorf("%w (%w)", err, errReconcileTimeout)
 	}
-	r.Recorder.Eventf(p.instance, nil, corev1.EventTypeWarning, reason, "Reconcile", "%v", err)
+	r.Metrics.ReconcileError(phase)
+	r.Recorder.Eventf(p.instance, nil, corev1.EventTypeWarning, failureReason(err), "Reconcile", "%v", err)
+	// The pass's own deadline may be what failed it: the report gets a short one of
+	// its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), failureReportTimeout)
+	defer cancel()
 	if statusErr := r.updateStatus(ctx, p, err); statusErr != nil {
 		logf.FromContext(ctx).Error(statusErr, "writing the failure into status")
 	}
 	return err
+}
+
+// failureReason is the reason of the Event and the Degraded condition that report a
+// failed pass.
+func failureReason(err error) string {
+	var notOwned *notOwnedError
+	var refused *prometheusRefusedError
+	switch {
+	case errors.As(err, &notOwned):
+		return iapiv1alpha1.ReasonChildNotOwned
+	case errors.As(err, &refused):
+		return iapiv1alpha1.ReasonPrometheusNotAllowed
+	}
+	return iapiv1alpha1.ReasonReconcileFailed
 }
 
 func (r *InterviewAPIReconciler) apiReader() client.Reader {
@@ -174,5 +206,6 @@ func (r *InterviewAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
+		Watches(&iapiv1alpha1.InterviewAPI{}, r.interruptOnChange()).
 		Complete(r)
 }

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -63,12 +62,9 @@ func computeStatus(p *pass, reconcileErr error) {
 			Message: fmt.Sprintf("Deployment %s: applying a new pod template or replica count", in.StableName())}
 	}
 	degraded, degradedReason, degradedMessage := false, iapiv1alpha1.ReasonReconciled, "the server runs as declared"
-	var notOwned *notOwnedError
 	switch {
-	case errors.As(reconcileErr, &notOwned):
-		degraded, degradedReason, degradedMessage = true, iapiv1alpha1.ReasonChildNotOwned, reconcileErr.Error()
 	case reconcileErr != nil:
-		degraded, degradedReason, degradedMessage = true, iapiv1alpha1.ReasonReconcileFailed, reconcileErr.Error()
+		degraded, degradedReason, degradedMessage = true, failureReason(reconcileErr), reconcileErr.Error()
 	case stable.Failed:
 		degraded, degradedReason, degradedMessage = true, stable.Reason, stable.Message
 	case p.steady && stable.Done && !available:

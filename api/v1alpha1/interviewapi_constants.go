@@ -74,6 +74,10 @@ const (
 	ReasonChildNotOwned = "ChildNotOwned"
 	// ReasonReconcileFailed: a reconcile phase failed; the message names it.
 	ReasonReconcileFailed = "ReconcileFailed"
+	// ReasonPrometheusNotAllowed: spec.rollout.analysis.prometheus.address is not
+	// among the addresses the operator's --allowed-prometheus-urls allows; no
+	// request was sent, and the rollout waits at its step.
+	ReasonPrometheusNotAllowed = "PrometheusAddressNotAllowed"
 	// ReasonRollingUpdate: a Deployment is replacing its pods.
 	ReasonRollingUpdate = "RollingUpdate"
 	// ReasonReplicaFailure: a Deployment cannot create its pods (quota, admission).

@@ -13,7 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/interviewapi/operator/controllers"
 	"github.com/interviewapi/operator/internal/poolhealth"
+	"github.com/interviewapi/operator/internal/urlallow"
 )
 
 // options are the operator's command line.
@@ -34,6 +36,11 @@ type options struct {
 	// prometheusMinRange is the shortest range of the PromQL queries of an analysis
 	// that reads spec.rollout.analysis.prometheus.
 	prometheusMinRange time.Duration
+	// allowedPrometheus are the Prometheus addresses a spec may name.
+	allowedPrometheus *urlallow.List
+	// reconcileTimeout bounds one reconcile pass, analysisTimeout the analysis in it.
+	reconcileTimeout time.Duration
+	analysisTimeout  time.Duration
 }
 
 // logLevels maps --log-level to zap's levels; controller-runtime's V(1) logs are debug.
@@ -77,6 +84,12 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		"How long an analysis waits for one server pod's /metrics; a pod that does not answer makes the analysis inconclusive.")
 	fs.DurationVar(&o.prometheusMinRange, "prometheus-min-range", poolhealth.DefaultMinRange,
 		"Shortest range of the PromQL queries when spec.rollout.analysis.prometheus is set; make it at least 4 times Prometheus' scrape interval.")
+	allowedPrometheus := fs.String("allowed-prometheus-urls", strings.Join(urlallow.Default, ","),
+		"Comma-separated URL prefixes ([scheme://]host[:port][/path], host may be *.SUFFIX) that spec.rollout.analysis.prometheus.address may name; anything else is refused before any request. Empty: none.")
+	fs.DurationVar(&o.reconcileTimeout, "reconcile-timeout", controllers.DefaultReconcileTimeout,
+		"Deadline of one reconcile pass of one instance, every API request and analysis in it included.")
+	fs.DurationVar(&o.analysisTimeout, "analysis-timeout", controllers.DefaultAnalysisTimeout,
+		"Deadline of one analysis (its scrapes or Prometheus queries); a source that has not answered by then makes it inconclusive. A change of the instance interrupts it at once.")
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info or error (--zap-log-level, when given, wins).")
 	fs.BoolVar(&o.showVersion, "version", false, "Print the version and exit.")
 	config.RegisterFlags(fs)
@@ -92,6 +105,16 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	}
 	if o.scrapeTimeout <= 0 {
 		return o, fmt.Errorf("--scrape-timeout %s: want a positive duration", o.scrapeTimeout)
+	}
+	var err error
+	if o.allowedPrometheus, err = urlallow.Parse(strings.Split(*allowedPrometheus, ",")); err != nil {
+		return o, fmt.Errorf("--allowed-prometheus-urls: %w", err)
+	}
+	if o.analysisTimeout <= 0 || o.reconcileTimeout <= o.analysisTimeout {
+		return o, fmt.Errorf("--analysis-timeout %s, --reconcile-timeout %s: want a positive analysis timeout shorter than the reconcile timeout", o.analysisTimeout, o.reconcileTimeout)
+	}
+	if o.scrapeTimeout > o.analysisTimeout {
+		return o, fmt.Errorf("--scrape-timeout %s is longer than --analysis-timeout %s: a slow pod would fail the whole analysis", o.scrapeTimeout, o.analysisTimeout)
 	}
 	if o.prometheusMinRange <= 0 {
 		return o, fmt.Errorf("--prometheus-min-range %s: want a positive duration", o.prometheusMinRange)

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/interviewapi/operator/controllers"
 	"github.com/interviewapi/operator/internal/poolhealth"
 )
 
@@ -56,14 +57,19 @@ func TestParseFlags(t *testing.T) {
 
 func TestParseFlagsRejects(t *testing.T) {
 	cases := map[string][]string{
-		"unknown log level":       {"--log-level=verbose"},
-		"namespace not a name":    {"--namespace=Prod_1"},
-		"empty namespace in list": {"--namespace=a,,b"},
-		"unknown flag":            {"--watch-everything"},
-		"stray argument":          {"serve"},
-		"no workers":              {"--max-concurrent-reconciles=0"},
-		"zero scrape timeout":     {"--scrape-timeout=0s"},
-		"negative query range":    {"--prometheus-min-range=-1m"},
+		"unknown log level":         {"--log-level=verbose"},
+		"namespace not a name":      {"--namespace=Prod_1"},
+		"empty namespace in list":   {"--namespace=a,,b"},
+		"unknown flag":              {"--watch-everything"},
+		"stray argument":            {"serve"},
+		"no workers":                {"--max-concurrent-reconciles=0"},
+		"zero scrape timeout":       {"--scrape-timeout=0s"},
+		"negative query range":      {"--prometheus-min-range=-1m"},
+		"analysis outlasts pass":    {"--analysis-timeout=20s", "--reconcile-timeout=20s"},
+		"zero analysis timeout":     {"--analysis-timeout=0s"},
+		"scrape outlasts analysis":  {"--scrape-timeout=5s", "--analysis-timeout=4s"},
+		"allowed URL with userinfo": {"--allowed-prometheus-urls=http://a.svc@evil"},
+		"allowed URL of a scheme":   {"--allowed-prometheus-urls=file:///etc"},
 	}
 	for name, args := range cases {
 		if _, err := parseFlags(args, io.Discard); err == nil {
@@ -97,5 +103,46 @@ func TestParseRolloutFlags(t *testing.T) {
 					o.maxConcurrentReconciles, o.scrapeTimeout, o.prometheusMinRange, tc.wantWorkers, tc.wantScrape, tc.wantRange)
 			}
 		})
+	}
+}
+
+func TestParseDeadlineAndAllowFlags(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.reconcileTimeout != controllers.DefaultReconcileTimeout || o.analysisTimeout != controllers.DefaultAnalysisTimeout {
+		t.Errorf("timeouts %s %s, want the defaults", o.reconcileTimeout, o.analysisTimeout)
+	}
+	if err := o.allowedPrometheus.Check("http://prometheus.monitoring.svc:9090"); err != nil {
+		t.Errorf("default list refuses an in-cluster Service: %v", err)
+	}
+	if err := o.allowedPrometheus.Check("http://prometheus.example.com"); err == nil {
+		t.Error("default list allows a name outside the cluster")
+	}
+
+	o, err = parseFlags([]string{"--allowed-prometheus-urls=https://prometheus.example.com/, *.monitoring.svc", "--analysis-timeout=4s", "--reconcile-timeout=6s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.analysisTimeout != 4*time.Second || o.reconcileTimeout != 6*time.Second {
+		t.Errorf("timeouts %s %s", o.analysisTimeout, o.reconcileTimeout)
+	}
+	for url, allowed := range map[string]bool{
+		"https://prometheus.example.com/api": true,
+		"http://prom.monitoring.svc:9090":    true,
+		"http://prom.other.svc:9090":         false,
+	} {
+		if err := o.allowedPrometheus.Check(url); (err == nil) != allowed {
+			t.Errorf("%s: allowed %v (%v), want %v", url, err == nil, err, allowed)
+		}
+	}
+
+	o, err = parseFlags([]string{"--allowed-prometheus-urls="}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.allowedPrometheus.Check("http://prometheus.monitoring.svc:9090"); err == nil {
+		t.Error("an empty --allowed-prometheus-urls allows an address")
 	}
 }

@@ -108,8 +108,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		Clock:     clk,
 		Sources: controllers.NewPoolHealthSources(
 			poolhealth.NewScrapeSource(poolhealth.WithScrapeTimeout(o.scrapeTimeout), poolhealth.WithClock(clk.Now)),
-			poolhealth.WithMinRange(o.prometheusMinRange), poolhealth.WithPrometheusClock(clk.Now)),
+			poolhealth.WithMinRange(o.prometheusMinRange), poolhealth.WithPrometheusClock(clk.Now)).
+			AllowPrometheus(o.allowedPrometheus),
 		MaxConcurrentReconciles: o.maxConcurrentReconciles,
+		ReconcileTimeout:        o.reconcileTimeout,
+		AnalysisTimeout:         o.analysisTimeout,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up the controller: %w", err)
@@ -125,7 +128,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		namespaces = strings.Join(o.namespaces, ",")
 	}
 	log.Info("starting the operator", "version", version, "host", cfg.Host, "namespaces", namespaces,
-		"leaderElection", o.leaderElect, "metrics", o.metricsAddr, "probes", o.probeAddr)
+		"leaderElection", o.leaderElect, "metrics", o.metricsAddr, "probes", o.probeAddr,
+		"allowedPrometheusURLs", o.allowedPrometheus.String())
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run the manager: %w", err)
 	}

@@ -239,9 +239,14 @@ func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, p
 }
 
 func (s *PrometheusSource) query(ctx context.Context, q string, at time.Time) (model.Vector, error) {
-	v, _, _, err := s.api.Query(ctx, q, at)
+	var opts []promv1.Option
+	if deadline, ok := ctx.Deadline(); ok {
+		// Prometheus stops evaluating when the operator stops waiting.
+		opts = append(opts, promv1.WithTimeout(max(time.Until(deadline), time.Millisecond)))
+	}
+	v, _, _, err := s.api.Query(ctx, q, at, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", q, err)
+		return nil, fmt.Errorf("query %s: %w", q, queryError(ctx, err))
 	}
 	vec, ok := v.(model.Vector)
 	if !ok {

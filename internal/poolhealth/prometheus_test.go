@@ -259,8 +259,8 @@ func TestPrometheusSourceGapsAndErrors(t *testing.T) {
 		prom := newFakePrometheus(t, func(string) ([]vecSample, bool) { return nil, false })
 		src, _ := NewPrometheusSource(prom.srv.URL, WithPrometheusClock(func() time.Time { return now }))
 		_, err := src.Measure(context.Background(), promQuery(t0))
-		if err == nil || !strings.Contains(err.Error(), "canary") || !strings.Contains(err.Error(), "parse error") {
-			t.Fatalf("err = %v, want the canary query's error", err)
+		if err == nil || !strings.Contains(err.Error(), "canary") || !strings.Contains(err.Error(), "bad_data") {
+			t.Fatalf("err = %v, want the canary query's error type", err)
 		}
 		r, wait := MeasureAndJudge(context.Background(), src, promQuery(t0), criteria, now)
 		if r == nil || r.Verdict != "Inconclusive" || wait != 0 || !strings.Contains(r.Message, "could not measure") {
