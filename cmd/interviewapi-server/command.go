@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"log/slog"
 	"os/signal"
 	"runtime/debug"
 	"strings"
@@ -32,7 +31,7 @@ func versionString() string {
 // newCommand returns the command line: serve by default, `migrate`, `--version`. env is
 // the environment the configuration is read from; logs go to stderr as JSON.
 func newCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := newLogger(stderr)
 	root := &cobra.Command{
 		Use:           "interviewapi-server",
 		Short:         "The interview API server (sync and async database engines)",

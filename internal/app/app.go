@@ -84,14 +84,16 @@ func New(cfg config.Config, log *slog.Logger, version string) (*App, error) {
 	builtin := generator.Builtin{Latency: cfg.GeneratorLatency}
 	gen := generator.Fallback{Secondary: builtin}
 	info := service.GeneratorInfo{Builtin: builtin.Name(), Latency: cfg.GeneratorLatency}
+	var probe service.GeneratorProbe
 	if cfg.AIProviderURL != "" {
 		external := generator.NewOpenAI(cfg.AIProviderURL, cfg.AIProviderModel, cfg.AIProviderAPIKey,
 			&http.Client{Timeout: externalGeneratorTimeout})
 		gen.Primary = external
 		info.External = external.Name()
+		probe = external
 	}
 	a.service = service.New(service.Deps{Store: a.store, Generator: gen, GeneratorInfo: info,
-		Prober: a.prober, Pool: a.pool, Log: log})
+		Prober: a.prober, Pool: a.pool, Log: log, GeneratorProbe: probe})
 	a.handler, err = httpapi.NewRouter(httpapi.Deps{
 		Service: a.service, Store: a.store, Prober: a.prober, Pool: a.pool, Registry: a.registry,
 		Lifecycle: a, MonitoringEnabled: cfg.MonitoringEnabled, Version: version, Log: log,

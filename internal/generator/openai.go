@@ -119,6 +119,31 @@ func (o *OpenAI) Generate(ctx context.Context, r Request) ([]Question, error) {
 	return qs, nil
 }
 
+// Probe asks the endpoint whether it is there, without spending a completion: a GET
+// of the chat-completions URL, which an OpenAI-compatible server answers with 405 (or
+// 404/400 on some), is enough to know it is reachable and takes the key. It fails on
+// no answer, on 401 or 403 (the key is refused) and on 5xx.
+func (o *OpenAI) Probe(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.url, nil)
+	if err != nil {
+		return fmt.Errorf("openai generator: build probe for %s: %w", o.url, err)
+	}
+	if o.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+o.apiKey)
+	}
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("openai generator: probe %s: %w", o.url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden, resp.StatusCode >= 500:
+		return fmt.Errorf("openai generator: probe: %w", &ProviderError{StatusCode: resp.StatusCode})
+	}
+	return nil
+}
+
 const systemPrompt = `You write technical interview questions. Answer with JSON only, no prose, in the form
 {"questions":[{"text":"...","skill":"<skill id or empty for a role question>","difficulty":"easy|medium|hard","kind":"technical|coding|system_design|behavioral","key_points":["...","...","..."]}]}
 Each question has 3 to 6 key points: short phrases naming what a complete answer covers.`

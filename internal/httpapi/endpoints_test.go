@@ -279,13 +279,13 @@ func testLifecycle(t *testing.T, srv *testServer) {
 		if r.header.Get("Retry-After") == "" {
 			t.Error("503 without Retry-After")
 		}
-		srv.do(t, http.MethodGet, "/readyz", nil).wantStatus(t, http.StatusServiceUnavailable)
+		wantNotReady(t, srv.do(t, http.MethodGet, "/readyz", nil), errSchemaPending.Error())
 		srv.do(t, http.MethodGet, "/livez", nil).wantStatus(t, http.StatusOK)
 	})
 	t.Run("draining", func(t *testing.T) {
 		srv.lifecycle.draining.Store(true)
 		defer srv.lifecycle.draining.Store(false)
-		srv.do(t, http.MethodGet, "/readyz", nil).wantStatus(t, http.StatusServiceUnavailable)
+		wantNotReady(t, srv.do(t, http.MethodGet, "/readyz", nil), "shutting down")
 	})
 }
 
@@ -331,5 +331,17 @@ func TestDatabaseDown(t *testing.T) {
 				t.Errorf("services with the database down: %d %s", s.status, s.raw)
 			}
 		})
+	}
+}
+
+// wantNotReady checks a /readyz refusal: the one error shape, with Retry-After.
+func wantNotReady(t *testing.T, r response, reason string) {
+	t.Helper()
+	r.wantError(t, http.StatusServiceUnavailable, "not_ready")
+	if got := r.str("error.message"); got != reason {
+		t.Errorf("/readyz message %q, want %q", got, reason)
+	}
+	if r.header.Get("Retry-After") == "" {
+		t.Error("/readyz 503 without Retry-After")
 	}
 }

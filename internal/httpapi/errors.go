@@ -33,6 +33,17 @@ type requestError struct {
 
 func (e *requestError) Error() string { return e.message }
 
+// notReadyError is a server that cannot take requests yet or any more: migrations
+// pending, shutting down, database not answering the readiness probe. It is a state
+// the server expects to leave, so it is answered 503 with Retry-After and not logged
+// as a failed request (the readiness probe would fill the log).
+type notReadyError struct {
+	code    string
+	message string
+}
+
+func (e *notReadyError) Error() string { return e.message }
+
 // statusClientClosedRequest is nginx's status for a request whose client went away; no
 // one reads it, but it keeps such requests apart from server errors in the metrics.
 const statusClientClosedRequest = 499
@@ -49,11 +60,15 @@ const (
 func respondError(c *gin.Context, log *slog.Logger, err error) {
 	status, code, message := http.StatusInternalServerError, "internal", "internal server error"
 	var reqErr *requestError
+	var notReady *notReadyError
 	var decodeErr *request.Error
 	var invalid *service.InvalidInputError
 	switch {
 	case errors.As(err, &reqErr):
 		status, code, message = reqErr.status, reqErr.code, reqErr.message
+	case errors.As(err, &notReady):
+		status, code, message = http.StatusServiceUnavailable, notReady.code, notReady.message
+		c.Header("Retry-After", retryAfterUnavailable)
 	case errors.As(err, &decodeErr):
 		status, code, message = decodeErr.Status, decodeErr.Code, decodeErr.Message
 	case errors.As(err, &invalid):
@@ -72,7 +87,7 @@ func respondError(c *gin.Context, log *slog.Logger, err error) {
 		status, code, message = http.StatusServiceUnavailable, "timeout", "the request timed out; retry later"
 		c.Header("Retry-After", retryAfterPoolTimeout)
 	}
-	if status >= http.StatusInternalServerError {
+	if status >= http.StatusInternalServerError && notReady == nil {
 		log.Warn("request failed", "method", c.Request.Method, "route", c.FullPath(), "status", status, "error", err)
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: message}})

@@ -15,9 +15,7 @@ type handlers struct{ deps Deps }
 // would fail on a missing table.
 func (h *handlers) requireSchema(c *gin.Context) {
 	if err := h.deps.Lifecycle.SchemaReady(); err != nil {
-		c.Header("Retry-After", retryAfterUnavailable)
-		c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody{Error: errorDetail{
-			Code: "schema_not_ready", Message: err.Error()}})
+		respondError(c, h.deps.Log, &notReadyError{code: "schema_not_ready", message: err.Error()})
 		return
 	}
 	c.Next()

@@ -59,7 +59,7 @@ func (h *handlers) livez(c *gin.Context) {
 // answers the probe within its short deadline.
 func (h *handlers) readyz(c *gin.Context) {
 	notReady := func(reason string) {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": reason})
+		respondError(c, h.deps.Log, &notReadyError{code: "not_ready", message: reason})
 	}
 	if h.deps.Lifecycle.Draining() {
 		notReady("shutting down")

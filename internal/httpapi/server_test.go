@@ -46,6 +46,10 @@ type testServer struct {
 
 type serverOptions struct {
 	monitoringDisabled bool
+	// externalURL is an external generator's chat-completions endpoint ("": none).
+	externalURL string
+	// clock is the service's clock (nil: time.Now).
+	clock func() time.Time
 }
 
 func newTestServer(t *testing.T, e storetest.Engine, databaseURL string, opts serverOptions) *testServer {
@@ -64,11 +68,18 @@ func newTestServer(t *testing.T, e storetest.Engine, databaseURL string, opts se
 			t.Fatal(err)
 		}
 	}
-	svc := service.New(service.Deps{
+	deps := service.Deps{
 		Store: st, Generator: generator.Fallback{Secondary: generator.Builtin{}},
 		GeneratorInfo: service.GeneratorInfo{Builtin: generator.Builtin{}.Name()},
-		Prober:        prober, Pool: rec, Log: log,
-	})
+		Prober:        prober, Pool: rec, Log: log, Clock: opts.clock,
+	}
+	if opts.externalURL != "" {
+		external := generator.NewOpenAI(opts.externalURL, "test-model", "test-key", &http.Client{Timeout: 5 * time.Second})
+		deps.Generator = generator.Fallback{Primary: external, Secondary: generator.Builtin{}}
+		deps.GeneratorInfo.External = external.Name()
+		deps.GeneratorProbe = external
+	}
+	svc := service.New(deps)
 	lc := &lifecycle{}
 	h, err := httpapi.NewRouter(httpapi.Deps{
 		Service: svc, Store: st, Prober: prober, Pool: rec, Registry: reg, Lifecycle: lc,

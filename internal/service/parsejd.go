@@ -117,7 +117,9 @@ func (s *Service) ParseJD(ctx context.Context, in ParseJDInput) (store.Session, 
 		},
 	}
 	if outcome.PrimaryErr != nil {
-		sess.Sources.Fallback = fmt.Sprintf("external generator failed (%v); %s answered instead", outcome.PrimaryErr, outcome.Source)
+		// The client reads what kind of failure it was; the error itself (the
+		// provider's URL, the start of its answer) goes to the log only.
+		sess.Sources.Fallback = fmt.Sprintf("external generator %s; %s answered instead", generator.Describe(outcome.PrimaryErr), outcome.Source)
 		s.log.Warn("external question generator failed; fell back", "error", outcome.PrimaryErr, "answered_by", outcome.Source)
 	}
 	names := skillNames(parsed.Skills)

@@ -43,6 +43,11 @@ type Deps struct {
 	Prober        Prober
 	Pool          *poolstats.Recorder
 	Log           *slog.Logger
+	// GeneratorProbe asks the external generator whether it answers, for GET
+	// /api/v1/services; nil when none is configured.
+	GeneratorProbe GeneratorProbe
+	// Clock is the time of the generator probe's cache; nil means time.Now.
+	Clock func() time.Time
 }
 
 // Service is the business layer. Create it with New; it is safe for concurrent use.
@@ -53,6 +58,8 @@ type Service struct {
 	prober        Prober
 	pool          *poolstats.Recorder
 	log           *slog.Logger
+	// generatorHealth is nil when no external generator is configured.
+	generatorHealth *generatorHealth
 
 	// The taxonomy is the bank's alias table, which only migrations change: it is
 	// loaded on first use and kept. taxonomyLoad serialises the first loads, so that a
@@ -63,11 +70,19 @@ type Service struct {
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{
+	s := &Service{
 		store: d.Store, generator: d.Generator, generatorInfo: d.GeneratorInfo,
 		prober: d.Prober, pool: d.Pool, log: d.Log,
 		taxonomyLoad: make(chan struct{}, 1),
 	}
+	if d.GeneratorProbe != nil {
+		now := d.Clock
+		if now == nil {
+			now = time.Now
+		}
+		s.generatorHealth = &generatorHealth{probe: d.GeneratorProbe, now: now}
+	}
+	return s
 }
 
 // LoadTaxonomy loads the skills taxonomy if it is not loaded yet. Requests load it on

@@ -3,7 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
+	"github.com/interviewapi/operator/internal/generator"
 	"github.com/interviewapi/operator/internal/poolstats"
 	"github.com/interviewapi/operator/internal/store"
 )
@@ -59,6 +62,19 @@ func (s *Service) Services(ctx context.Context) ServicesReport {
 	if s.generatorInfo.External != "" {
 		gen.Detail["external"] = s.generatorInfo.External
 		gen.Detail["fallback"] = s.generatorInfo.Builtin
+		if s.generatorHealth != nil {
+			checked, err := s.generatorHealth.check(ctx)
+			gen.Detail["external_checked_at"] = checked.UTC().Format(time.RFC3339)
+			gen.Detail["external_status"] = StatusUp
+			if err != nil {
+				// Questions are still written, by the built-in generator.
+				gen.Status = StatusDegraded
+				gen.Detail["external_status"] = StatusDown
+				gen.Detail["external_error"] = fmt.Sprintf("the external generator %s; %s answers in its place",
+					generator.Describe(err), s.generatorInfo.Builtin)
+				s.log.Warn("external question generator probe failed", "error", err)
+			}
+		}
 	}
 
 	db := Component{Name: "database", Status: StatusUp, Detail: map[string]any{
