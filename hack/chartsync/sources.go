@@ -66,6 +66,10 @@ func desired(root string) (output, error) {
 			out.files[path.Join(r.dir, name)] = data
 		}
 	}
+	// Helm installs whatever is in a chart's crds/ folder before its templates and
+	// never upgrades it; the operator chart's CRD is a template over files/crds, so
+	// crds/ is owned with nothing in it: a copy left there is stale, and removed.
+	out.ownedDirs = append(out.ownedDirs, operatorChart+"/crds")
 	schema, err := instanceValuesSchema(root)
 	if err != nil {
 		return out, err
