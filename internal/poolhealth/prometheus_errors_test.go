@@ -46,7 +46,7 @@ func TestPrometheusErrorsNeverCarryTheAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, _ := Analyze(context.Background(), src, promQuery(t0), criteria, now)
+			r, _ := MeasureAndJudge(context.Background(), src, promQuery(t0), criteria, now)
 			if r == nil || r.Verdict != "Inconclusive" {
 				t.Fatalf("Analyze = %+v, want Inconclusive", r)
 			}
