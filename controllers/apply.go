@@ -14,42 +14,49 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
 
-// applyChild server-side applies desired as FieldOwner, unless the fields FieldOwner
-// owns on the live object already hold exactly desired's values (owned is what
-// Extract<Kind> returns for the live object; nil when the object does not exist).
-// Applying an unchanged object would still be a write request, so a steady state
-// skips it: a reconcile of an unchanged instance writes nothing.
-//
-// Fields other writers own (defaults the API server fills in, kubectl's restartedAt
-// annotation, a user's own labels) are never in desired, so they are left alone; a
-// field the operator owns that someone else changed is no longer owned by FieldOwner,
-// the comparison fails and the apply takes it back (ForceOwnership).
-//
-// After a write, the object the API server returned is decoded into result.
-func (r *InterviewAPIReconciler) applyChild(ctx context.Context, p *pass, kind string, owned, desired runtime.ApplyConfiguration, result client.Object) (bool, error) {
-	if owned != nil {
-		same, err := sameApplyConfiguration(owned, desired)
-		if err != nil {
-			return false, err
-		}
-		if same {
-			return false, nil
-		}
-	}
+// applyChild server-side applies desired as FieldOwner (ForceOwnership: a field the
+// operator owns that someone else changed is taken back) and decodes the object the
+// API server returned into result. created says whether the object is new, for the
+// Event.
+func (r *InterviewAPIReconciler) applyChild(ctx context.Context, p *pass, kind string, created bool, desired runtime.ApplyConfiguration, result client.Object) error {
 	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return false, fmt.Errorf("apply %s: %w", kind, err)
+		return fmt.Errorf("apply %s: %w", kind, err)
 	}
 	if err := convertJSON(desired, result); err != nil {
-		return true, fmt.Errorf("read the applied %s: %w", kind, err)
+		return fmt.Errorf("read the applied %s: %w", kind, err)
 	}
 	verb := "Updated"
-	if owned == nil {
+	if created {
 		verb = "Created"
 	}
 	r.Metrics.ChildApplied(kind)
 	r.Recorder.Eventf(p.instance, result, corev1.EventTypeNormal, iapiv1alpha1.ReasonChildUpdated, "Apply",
 		"%s %s %s", verb, kind, result.GetName())
-	return true, nil
+	return nil
+}
+
+// changes reports whether applying desired would write to live: live does not exist
+// (found is false), or a field FieldOwner owns on it (what extract, client-go's
+// Extract<Kind>, returns) differs from desired. It is the one answer to "does this
+// child change", used by the decision (does NAME-stable change in this pass) and by
+// the apply that skips unchanged children.
+//
+// Applying an unchanged object would still be a write request, so a steady state
+// skips it: a reconcile of an unchanged instance writes nothing. Fields other writers
+// own (defaults the API server fills in, kubectl's restartedAt annotation, a user's
+// own labels) are never in desired, so they are left alone; a field the operator owns
+// that someone else changed is no longer owned by FieldOwner, so the comparison fails
+// and the apply takes it back.
+func changes[T client.Object, AC runtime.ApplyConfiguration](live T, found bool, extract func(T, string) (AC, error), desired AC) (bool, error) {
+	if !found {
+		return true, nil
+	}
+	owned, err := extract(live, FieldOwner)
+	if err != nil {
+		return false, fmt.Errorf("read the fields %s owns on %s: %w", FieldOwner, live.GetName(), err)
+	}
+	same, err := sameApplyConfiguration(owned, desired)
+	return !same, err
 }
 
 // sameApplyConfiguration compares two apply configurations by their JSON form, which
@@ -106,20 +113,15 @@ func reconcileChild[T client.Object, AC runtime.ApplyConfiguration](
 			return live, err
 		}
 	}
-	var owned runtime.ApplyConfiguration
-	if found {
-		if !metav1.IsControlledBy(live, p.instance) {
-			return live, &notOwnedError{kind: kind, name: name}
-		}
-		ac, err := extract(live, FieldOwner)
-		if err != nil {
-			return live, fmt.Errorf("read the fields %s owns on %s %s: %w", FieldOwner, kind, name, err)
-		}
-		owned = ac
+	if found && !metav1.IsControlledBy(live, p.instance) {
+		return live, &notOwnedError{kind: kind, name: name}
+	}
+	changed, err := changes(live, found, extract, desired)
+	if err != nil || !changed {
+		return live, err
 	}
 	result := newObject()
-	changed, err := r.applyChild(ctx, p, kind, owned, desired, result)
-	if err != nil || !changed {
+	if err := r.applyChild(ctx, p, kind, !found, desired, result); err != nil {
 		return live, err
 	}
 	return result, nil

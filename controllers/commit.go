@@ -25,9 +25,10 @@ func (r *InterviewAPIReconciler) commit(ctx context.Context, p *pass) error {
 	if err := r.consumeAnnotations(ctx, p); err != nil {
 		return err
 	}
-	if err := r.updateStatus(ctx, p, nil); err != nil {
+	if err := r.updateStatus(ctx, p); err != nil {
 		return err
 	}
+	p.recorded = true
 	r.recordDecision(p)
 	return nil
 }

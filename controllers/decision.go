@@ -4,7 +4,8 @@ import (
 	"context"
 	"time"
 
-	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+
 	"github.com/interviewapi/operator/internal/rollout"
 )
 
@@ -12,8 +13,14 @@ import (
 // engine's decision (rollout.Decide) from the instance, its observed Deployments and
 // the time. When the decision asks for an analysis of the canary, the analysis is
 // taken now and the engine decides again on the same input with its result, so that
-// a failing analysis and the rollback it causes are one pass. It then renders the
-// Deployments the decision asks for.
+// a failing analysis and the rollback it causes are one pass.
+//
+// The decision is rendered into Deployments before anything is recorded: a decision
+// that cannot be rendered leaves the pass with no plan, so the status is not written
+// with it, its control annotations stay and its Events are not sent (the failure is
+// reported on the previous status). When the render changes NAME-stable, the engine
+// decides once more knowing it (rollout.Input.StableChanging), which changes only the
+// status it reports, not the Deployments.
 func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 	in := rollout.Input{
 		Instance: p.instance,
@@ -21,6 +28,7 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 		Canary:   rollout.Observe(p.canary),
 		Now:      p.clockNow,
 	}
+	p.input = in
 	decision := rollout.Decide(in)
 	var retry time.Duration
 	if req := decision.Analysis; req != nil {
@@ -31,9 +39,6 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 		if result != nil {
 			in.Analysis = result
 			decision = rollout.Decide(in)
-			// Only one analysis per pass: one still due is taken by the next pass,
-			// which the decision's RequeueAfter schedules.
-			decision.Analysis = nil
 		} else {
 			// No complete window yet: look again when there will be one.
 			retry = wait
@@ -42,11 +47,26 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 			}
 		}
 	}
+	desired, err := render(p.instance, decision)
+	if err != nil {
+		return err
+	}
+	if in.StableChanging, err = changes(p.stable, p.stable != nil, appsv1ac.ExtractDeployment, desired.stable); err != nil {
+		return err
+	}
+	if in.StableChanging {
+		decision = rollout.Decide(in)
+	}
+	// Only one analysis per pass: one still due is taken by the next pass, which the
+	// decision's RequeueAfter schedules.
+	decision.Analysis = nil
+
+	p.input = in
 	p.plan = decision
 	p.status = *decision.Status.DeepCopy()
-	p.steady = decision.Status.Canary == nil && decision.Status.Phase == iapiv1alpha1.PhaseHealthy
+	p.desiredStable, p.desiredCanary = desired.stable, desired.canary
 	p.result.RequeueAfter = earliest(decision.RequeueAfter, retry)
-	return r.render(p)
+	return nil
 }
 
 // earliest is the sooner of two requeue delays, where 0 means none.

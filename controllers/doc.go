@@ -1,21 +1,27 @@
 // Package controllers holds the InterviewAPI reconciler: it observes the instance and its
-// children, decides what to change, and applies that change.
+// children, asks the rollout engine what to do, and applies that. It decides nothing
+// about the rollout or the status itself; docs/architecture.md maps the pass file by
+// file.
 //
 // One pass (Reconcile), one file per phase:
 //
-//   - observe: the instance and its Deployments, Service and PodDisruptionBudget from
-//     the cache, and the time from the injected clock;
-//   - plan: the rollout engine's decision (internal/rollout.Decide); when it asks for
-//     an analysis, the ready pods of both revisions are listed, measured through the
-//     injected MetricSources (internal/poolhealth) and the engine decides again with
-//     the result, so a failing analysis and its rollback are one pass; then the
-//     Deployments of the decision are rendered (internal/resources);
-//   - commit: the consumed control annotations are removed, the status is written
-//     (the rollout's whole memory, with the reconciler's observations merged in by
-//     computeStatus), and the decision's Events and metrics are recorded;
-//   - canary, stable, service, pdb: server-side applies that skip unchanged objects.
+//   - observe.go: the instance and its Deployments, Service and PodDisruptionBudget
+//     from the cache, and the time from the injected clock;
+//   - decision.go: the rollout engine's decision (internal/rollout.Decide), which
+//     includes the whole status; when it asks for an analysis, analysis.go lists the
+//     ready pods of both revisions and measures them through the injected
+//     MetricSources (internal/poolhealth), and the engine decides again with the
+//     result, so a failing analysis and its rollback are one pass; render.go then
+//     builds the Deployments of the decision (internal/resources) before anything is
+//     written;
+//   - commit.go: the consumed control annotations are removed, the status is written
+//     (status_write.go), and the decision's Events and metrics are recorded;
+//   - deployments.go (canary, then stable), service.go, pdb.go: server-side applies
+//     that skip unchanged objects (apply.go).
 //
 // Nothing is applied before the status write succeeds, so a decision taken on a stale
 // copy of the instance (the write's resourceVersion check fails) changes nothing, and
-// a pass interrupted after it is repeated identically by the next one.
+// a pass interrupted after it is repeated identically by the next one. A phase that
+// fails reports on the status (rollout.StatusAfterFailure): on the decided one once it
+// is written, on the previous one before.
 package controllers

@@ -22,6 +22,7 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/internal/opmetrics"
 	"github.com/interviewapi/operator/internal/poolhealth"
+	"github.com/interviewapi/operator/internal/rollout"
 )
 
 // FieldOwner is the server-side-apply field manager of everything the operator writes.
@@ -146,18 +147,27 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 // failed reports a failed phase on the instance (a Warning Event and the Degraded
 // condition, written if it changed) and returns the error for the work queue's backoff.
+// A failure before the decision was recorded reports on the previous status: the
+// decision's status is never written without its annotations consumed and its Events
+// sent (commit).
 func (r *InterviewAPIReconciler) failed(ctx context.Context, p *pass, phase string, err error) error {
 	err = fmt.Errorf("%s: %w", phase, err)
 	if errors.Is(context.Cause(ctx), errReconcileTimeout) {
 		err = fmt.Errorf("%w (%w)", err, errReconcileTimeout)
 	}
 	r.Metrics.ReconcileError(phase)
-	r.Recorder.Eventf(p.instance, nil, corev1.EventTypeWarning, failureReason(err), "Reconcile", "%v", err)
+	reason := failureReason(err)
+	r.Recorder.Eventf(p.instance, nil, corev1.EventTypeWarning, reason, "Reconcile", "%v", err)
+	var decided *rollout.Plan
+	if p.recorded {
+		decided = &p.plan
+	}
+	p.status = rollout.StatusAfterFailure(p.input, decided, rollout.Failure{Reason: reason, Message: err.Error()})
 	// The pass's own deadline may be what failed it: the report gets a short one of
 	// its own.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), failureReportTimeout)
 	defer cancel()
-	if statusErr := r.updateStatus(ctx, p, err); statusErr != nil {
+	if statusErr := r.updateStatus(ctx, p); statusErr != nil {
 		logf.FromContext(ctx).Error(statusErr, "writing the failure into status")
 	}
 	return err

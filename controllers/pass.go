@@ -23,7 +23,8 @@ type pass struct {
 	// Phases never change it; the status they compute goes to status.
 	instance *iapiv1alpha1.InterviewAPI
 	// status starts as a copy of instance.Status, becomes the rollout's decision in
-	// plan, and is written if it differs from the stored one.
+	// plan (or the status after a failure), and is written if it differs from the
+	// stored one.
 	status iapiv1alpha1.InterviewAPIStatus
 	// clockNow is the time of the pass; now is the same in whole seconds, as the API
 	// server stores times.
@@ -37,18 +38,16 @@ type pass struct {
 	service *corev1.Service
 	pdb     *policyv1.PodDisruptionBudget
 
-	// plan is the rollout engine's decision for this pass.
-	plan rollout.Plan
-	// steady is true when the decision runs the stable revision alone with no
-	// rollout or handover in progress: the phase and Progressing then follow the
-	// stable Deployment (an image or replica change rolls its pods too).
-	steady bool
+	// input is what the rollout engine decided on (also what a failure is reported
+	// against); plan is its decision, set once the decision is rendered.
+	input rollout.Input
+	plan  rollout.Plan
+	// recorded is true once the decision's status is written (commit).
+	recorded bool
 	// desiredStable and desiredCanary are the Deployments the plan asks for; a nil
 	// desiredCanary removes NAME-canary.
 	desiredStable *appsv1ac.DeploymentApplyConfiguration
 	desiredCanary *appsv1ac.DeploymentApplyConfiguration
-	// stableChanging is true when this pass is about to change NAME-stable.
-	stableChanging bool
 
 	// result is returned to the controller (a requeue for timed work).
 	result ctrl.Result

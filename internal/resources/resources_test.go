@@ -360,32 +360,6 @@ func TestPodDisruptionBudget(t *testing.T) {
 	assertOwnedBy(t, p.OwnerReferences, in)
 }
 
-func TestSurgeFits(t *testing.T) {
-	pool := iapiv1alpha1.PoolSpec{Size: 20, MaxOverflow: ptr.To[int32](30)}
-	cases := []struct {
-		name   string
-		budget *int32
-		pods   int32
-		others int64
-		want   bool
-	}{
-		{"no budget", nil, 100, 0, true},
-		{"room for the surge pod", ptr.To[int32](250), 4, 0, true},
-		{"budget exactly the replicas", ptr.To[int32](200), 4, 0, false},
-		{"other track's connections count", ptr.To[int32](300), 4, 51, false},
-		{"other track fits", ptr.To[int32](300), 4, 50, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			in := instance()
-			in.Spec.Database.MaxServerConnections = tc.budget
-			if got := SurgeFits(in, tc.pods, pool, tc.others); got != tc.want {
-				t.Errorf("SurgeFits = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func assertOwnedBy(t *testing.T, refs []metav1.OwnerReference, in *iapiv1alpha1.InterviewAPI) {
 	t.Helper()
 	want := []metav1.OwnerReference{{APIVersion: "apps.interviewapi.io/v1alpha1", Kind: "InterviewAPI", Name: in.Name,

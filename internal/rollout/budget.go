@@ -34,6 +34,9 @@ type fit struct {
 	// held is true when the wanted pods are out of reach and waiting will not help:
 	// no pod is on its way out and no replacement is running.
 	held bool
+	// surge per track: the track's Deployment may start one pod more than pods while
+	// it replaces pods of another template (see surgeFits).
+	surge [2]bool
 }
 
 func (f fit) limited() bool {
@@ -57,6 +60,7 @@ func fitBudget(budget *int32, loads [2]load) fit {
 	}
 	f.need += surge
 	if budget == nil {
+		f.surge = [2]bool{true, true}
 		return f
 	}
 
@@ -83,7 +87,29 @@ func fitBudget(budget *int32, loads [2]load) fit {
 		f.pods[i] = int32(max(int64(l.occupied), min(room, int64(l.want))))
 	}
 	f.held = f.limited() && !shrinking && surge == 0
+	f.surge = surgesFit(budget, loads, f.pods)
 	return f
+}
+
+// surgesFit decides, for each track, whether its rolling update may start one extra
+// pod (maxSurge 1) when it replaces pods of another template, or must replace them
+// one at a time without it: the extra pod must fit beside every pod of both tracks as
+// fitBudget counts them (pods still going away included, at the larger of the old and
+// the new revision's connections). It is the one surge decision; the Plan carries it
+// to the Deployments (TrackPlan.Surge). A nil budget allows it.
+func surgesFit(budget *int32, loads [2]load, pods [2]int32) [2]bool {
+	if budget == nil {
+		return [2]bool{true, true}
+	}
+	var used int64
+	for i, l := range loads {
+		used += int64(max(l.occupied, pods[i])) * int64(l.conns)
+	}
+	var fits [2]bool
+	for i, l := range loads {
+		fits[i] = used+int64(l.conns) <= int64(*budget)
+	}
+	return fits
 }
 
 // loadOf describes a track about to run want pods of revision, given its Deployment as

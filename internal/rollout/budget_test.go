@@ -45,6 +45,37 @@ func TestFitBudget(t *testing.T) {
 	}
 }
 
+// TestSurgesFit: whether a rolling update may start its one extra pod. The cases are
+// those of the renderer's former SurgeFits (a pool of 20+30), which this replaces: the
+// other track's connections are what it may hold, and a budget of exactly the
+// replicas leaves no room for the extra pod.
+func TestSurgesFit(t *testing.T) {
+	budget := func(n int32) *int32 { return &n }
+	pool := func(pods int32) load { return load{occupied: pods, want: pods, conns: 50} }
+	other := func(conns int32) load { return load{occupied: 1, want: 1, conns: conns} }
+	tests := []struct {
+		name   string
+		budget *int32
+		loads  [2]load
+		pods   [2]int32
+		want   bool
+	}{
+		{"no budget", nil, [2]load{pool(100), {}}, [2]int32{100, 0}, true},
+		{"room for the surge pod", budget(250), [2]load{pool(4), {}}, [2]int32{4, 0}, true},
+		{"budget exactly the replicas", budget(200), [2]load{pool(4), {}}, [2]int32{4, 0}, false},
+		{"other track's connections count", budget(300), [2]load{pool(4), other(51)}, [2]int32{4, 1}, false},
+		{"other track fits", budget(300), [2]load{pool(4), other(50)}, [2]int32{4, 1}, true},
+		{"pods still going away count", budget(250), [2]load{{occupied: 5, want: 4, conns: 50}, {}}, [2]int32{4, 0}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := surgesFit(tt.budget, tt.loads, tt.pods)[stableTrack]; got != tt.want {
+				t.Errorf("surgesFit = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // budgetWorld checks, at every applied plan, that the pods of both tracks never hold
 // more than the budget: pods being removed are counted until the world settles, and
 // a Deployment changing its template counts one surge pod.

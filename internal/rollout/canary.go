@@ -175,8 +175,8 @@ func (d *decider) planStep(step int32) (int32, fit) {
 			f = fitBudget(d.cfg.budget, loads)
 		}
 	}
-	d.plan.Stable = TrackPlan{Revision: stable, Replicas: f.pods[stableTrack]}
-	d.plan.Canary = &TrackPlan{Revision: canary, Replicas: f.pods[canaryTrack]}
+	d.plan.Stable = TrackPlan{Revision: stable, Replicas: f.pods[stableTrack], Surge: f.surge[stableTrack]}
+	d.plan.Canary = &TrackPlan{Revision: canary, Replicas: f.pods[canaryTrack], Surge: f.surge[canaryTrack]}
 	d.st.CanaryWeight = Weight(f.pods[canaryTrack], n)
 	return wantCanary, f
 }
@@ -196,6 +196,7 @@ func (d *decider) holdWhereItIs(loads [2]load) fit {
 	if d.in.Canary != nil && d.in.Canary.Revision == d.st.Canary.Revision {
 		f.pods[canaryTrack] = d.in.Canary.Replicas
 	}
+	f.surge = surgesFit(d.cfg.budget, loads, f.pods)
 	return f
 }
 

@@ -150,7 +150,8 @@ func (d *decider) initialise() {
 	d.steady()
 }
 
-// finish completes the status and the plan.
+// finish completes the status and the plan: the rollout's fields, then what the pass
+// observed (report.go).
 func (d *decider) finish() Plan {
 	st := d.st
 	st.ObservedGeneration = d.obj.Generation
@@ -170,6 +171,8 @@ func (d *decider) finish() Plan {
 		st.FailedAnalyses = 0
 		st.ConsecutiveInconclusive = 0
 	}
+	d.plan.steady = st.Canary == nil && st.Phase == v1alpha1.PhaseHealthy
+	reporter{in: d.in, now: d.now, st: st, steady: d.plan.steady}.report(nil)
 	d.plan.Status = *st
 	d.plan.RequeueAfter = d.requeue
 	return d.plan

@@ -13,13 +13,16 @@
 // replicas pods in total.
 //
 // Decide(Input) Plan takes the instance (spec, status, annotations, generation), the
-// two Deployments as observed, the analysis taken in this pass if any, and the time.
-// It returns the new status, what each Deployment should run (revision and replicas;
-// a nil canary means delete it), Events, annotations to remove, whether an analysis is
-// due, and when to look again. The reconciler observes, decides, measures when asked,
-// decides again with the result, writes status and then applies the Deployments.
-// Writing status first keeps a crash between the two harmless: the next pass plans the
-// same Deployments from the same status.
+// two Deployments as observed, the analysis taken in this pass if any, whether the
+// pass changes NAME-stable, and the time. It returns the whole new status (the
+// rollout's fields, the pod counts and every condition: it is the one owner of the
+// status), what each Deployment should run (revision, replicas, and whether its
+// rolling update may surge; a nil canary means delete it), Events, annotations to
+// remove, whether an analysis is due, and when to look again. The reconciler
+// observes, decides, measures when asked, decides again with the result, renders,
+// writes status and then applies the Deployments. Writing status first keeps a crash
+// between the two harmless: the next pass plans the same Deployments from the same
+// status. A failed phase of the pass is added to the status by StatusAfterFailure.
 //
 // # States
 //
@@ -70,7 +73,8 @@
 //
 // With spec.database.maxServerConnections set, (stable pods + canary pods + one surge
 // pod of each Deployment replacing pods of another template) × (size + maxOverflow of
-// the pods' own revision) never exceeds it, at any moment: pods on their way out are
+// the pods' own revision) never exceeds it, at any moment (budget.go is the one place
+// that counts; a Deployment may surge only when its extra pod fits, TrackPlan.Surge): pods on their way out are
 // counted until the Deployment reports them gone (including status.terminatingReplicas
 // where the API server reports it), so shrinking comes before growing. When the
 // canary cannot grow beside the stable pods, the stable track shrinks to its share

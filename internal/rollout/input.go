@@ -4,6 +4,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/interviewapi/operator/api/v1alpha1"
 )
@@ -25,6 +26,12 @@ type Input struct {
 	// seconds, as the API server stores them, so a status read back after a restart
 	// compares the same.
 	Now time.Time
+	// StableChanging is true when applying the plan changes NAME-stable's pod template
+	// or replicas in this pass (a new image, say, which is not a revision): the status
+	// written before that apply must not call the instance settled. The reconciler
+	// learns it by rendering a first decision, and decides again with it; it changes
+	// the status only, never the plan's Deployments.
+	StableChanging bool
 }
 
 // DeploymentState is what the decision needs to know of a Deployment.
@@ -47,6 +54,13 @@ type DeploymentState struct {
 	// seen the latest spec.
 	Generation         int64
 	ObservedGeneration int64
+	// ReplicaFailure is the message of a ReplicaFailure condition that is True (the
+	// Deployment controller cannot create pods), "" when there is none.
+	ReplicaFailure string
+	// ProgressDeadlineExceeded is the message of a Progressing condition with reason
+	// ProgressDeadlineExceeded (the Deployment's own progress deadline), "" when
+	// there is none.
+	ProgressDeadlineExceeded string
 }
 
 // Observe reads a Deployment into a DeploymentState; nil stays nil.
@@ -70,8 +84,21 @@ func Observe(d *appsv1.Deployment) *DeploymentState {
 	if d.Status.TerminatingReplicas != nil {
 		s.TerminatingPods = *d.Status.TerminatingReplicas
 	}
+	for _, c := range d.Status.Conditions {
+		switch {
+		case c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue:
+			s.ReplicaFailure = c.Message
+		case c.Type == appsv1.DeploymentProgressing && c.Reason == deploymentProgressDeadlineExceeded:
+			s.ProgressDeadlineExceeded = c.Message
+		}
+	}
 	return s
 }
+
+// deploymentProgressDeadlineExceeded is the reason the Deployment controller gives its
+// Progressing condition past spec.progressDeadlineSeconds (k8s.io/kubernetes'
+// deploymentutil.TimedOutReason, which client-go does not export).
+const deploymentProgressDeadlineExceeded = "ProgressDeadlineExceeded"
 
 // rolledOut reports whether the Deployment runs exactly replicas available pods of
 // revision and nothing else, as the Deployment controller last reported.
@@ -93,6 +120,14 @@ func (d *DeploymentState) occupied() int32 {
 		return 0
 	}
 	return max(d.Replicas, d.Pods) + d.TerminatingPods
+}
+
+// revision is the Deployment's revision, "" when it does not exist.
+func (d *DeploymentState) revision() string {
+	if d == nil {
+		return ""
+	}
+	return d.Revision
 }
 
 // gone reports whether the Deployment has no pods left, running or shutting down.

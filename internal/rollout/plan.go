@@ -8,12 +8,12 @@ import (
 
 // Plan is what the reconciler applies after a decision.
 type Plan struct {
-	// Status is the instance's new status. The decision fills the rollout's fields
-	// (phase, mode, pool, stable, canary, currentStep, canaryWeight, step times,
-	// analysis counters, failedRevision, lastAnalysis, history, observedGeneration)
-	// and the conditions Progressing, Degraded and RolledBack; it copies the rest
-	// (replicas, readyReplicas, selector, Available) unchanged for the reconciler to
-	// fill.
+	// Status is the instance's new status, whole: the rollout's fields (phase, mode,
+	// pool, stable, canary, currentStep, canaryWeight, step times, analysis counters,
+	// failedRevision, lastAnalysis, history, observedGeneration), what the pass
+	// observed (replicas, readyReplicas, selector) and every condition (Available,
+	// Progressing, Degraded, RolledBack). The reconciler writes it as it is; only a
+	// failed phase of the pass adds to it (StatusAfterFailure).
 	Status v1alpha1.InterviewAPIStatus
 	// Stable is the NAME-stable Deployment's revision and replicas.
 	Stable TrackPlan
@@ -34,12 +34,20 @@ type Plan struct {
 	RequeueAfter time.Duration
 	// Metrics says what happened in this pass, for the operator's metrics.
 	Metrics Metrics
+
+	// steady: the decision runs the stable revision alone, with no rollout or
+	// handover in progress; the phase and Progressing then follow NAME-stable.
+	steady bool
 }
 
 // TrackPlan is one Deployment's revision and pod count.
 type TrackPlan struct {
 	Revision v1alpha1.RevisionStatus
 	Replicas int32
+	// Surge is true when the connection budget leaves room for the Deployment's
+	// rolling update to start one pod more than Replicas (maxSurge 1) while it
+	// replaces pods; false makes it replace them one at a time, without an extra pod.
+	Surge bool
 }
 
 // Event is one Kubernetes Event to record on the instance.

@@ -90,7 +90,17 @@ func (d *decider) planStableOnly() (handover bool) {
 	n := d.cfg.replicas
 	stable := *d.st.Stable
 	obs := d.in.Canary
-	d.plan.Stable = TrackPlan{Revision: stable, Replicas: n}
+	canaryRev := stable
+	if known := knownRevision(d.st, obs.revision()); known != nil {
+		canaryRev = *known
+	}
+	// The canary's pods, if any, are counted against the stable track's surge until
+	// they are gone.
+	loads := [2]load{
+		loadOf(d.in.Stable, stable, n, d.known),
+		loadOf(obs, canaryRev, 0, d.known),
+	}
+	d.plan.Stable = TrackPlan{Revision: stable, Replicas: n, Surge: surgesFit(d.cfg.budget, loads, [2]int32{n, 0})[stableTrack]}
 	d.plan.Canary = nil
 	if obs == nil {
 		return false
@@ -103,17 +113,8 @@ func (d *decider) planStableOnly() (handover bool) {
 		return false
 	}
 
-	canaryRev := stable
-	if known := knownRevision(d.st, obs.Revision); known != nil {
-		canaryRev = *known
-	}
-	var keep int32
 	if handover {
-		keep = min(max(n-d.in.Stable.available(stable.Revision), 0), obs.Replicas)
-	}
-	loads := [2]load{
-		loadOf(d.in.Stable, stable, n, d.known),
-		loadOf(obs, canaryRev, keep, d.known),
+		loads[canaryTrack].want = min(max(n-d.in.Stable.available(stable.Revision), 0), obs.Replicas)
 	}
 	f := fitBudget(d.cfg.budget, loads)
 	// A budget too tight for both tracks at once: give up one pod of capacity at a
@@ -122,8 +123,8 @@ func (d *decider) planStableOnly() (handover bool) {
 		loads[canaryTrack].want--
 		f = fitBudget(d.cfg.budget, loads)
 	}
-	d.plan.Stable.Replicas = f.pods[stableTrack]
-	d.plan.Canary = &TrackPlan{Revision: canaryRev, Replicas: f.pods[canaryTrack]}
+	d.plan.Stable = TrackPlan{Revision: stable, Replicas: f.pods[stableTrack], Surge: f.surge[stableTrack]}
+	d.plan.Canary = &TrackPlan{Revision: canaryRev, Replicas: f.pods[canaryTrack], Surge: f.surge[canaryTrack]}
 	return handover
 }
 

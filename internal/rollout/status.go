@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -16,12 +17,27 @@ const (
 )
 
 // frozenReasons are the Degraded reasons that stop a rollout until a person acts
-// (promote, retry, abort, or a new spec). The condition is the rollout's memory of
-// being frozen: like every other piece of its state, it lives in status.
-var frozenReasons = map[string]bool{
-	v1alpha1.ReasonAnalysisFailed:       true,
-	v1alpha1.ReasonProgressDeadline:     true,
-	v1alpha1.ReasonAnalysisInconclusive: true,
+// (promote, retry, abort, or a new spec). A step held by the connection budget
+// (ReasonBudgetHeld) is held too, but moves on by itself once the budget allows it.
+var frozenReasons = []string{
+	v1alpha1.ReasonAnalysisFailed,
+	v1alpha1.ReasonProgressDeadline,
+	v1alpha1.ReasonAnalysisInconclusive,
+}
+
+// HeldReason returns the reason of a rollout that is held, and whether it is: the
+// Degraded condition is True with a frozen reason or ReasonBudgetHeld. That condition
+// is the rollout's memory of being held (like every other piece of its state, it lives
+// in status), so nothing else may overwrite it while it holds.
+func HeldReason(st *v1alpha1.InterviewAPIStatus) (string, bool) {
+	c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionDegraded)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return "", false
+	}
+	if c.Reason == v1alpha1.ReasonBudgetHeld || slices.Contains(frozenReasons, c.Reason) {
+		return c.Reason, true
+	}
+	return "", false
 }
 
 func (d *decider) event(typ, reason, format string, args ...any) {
@@ -47,11 +63,10 @@ func (d *decider) conditionIs(typ, reason string) bool {
 	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == reason
 }
 
-// frozen returns the reason the rollout is frozen, or "".
+// frozen returns the reason the rollout is frozen (held until a person acts), or "".
 func (d *decider) frozen() string {
-	c := meta.FindStatusCondition(d.st.Conditions, v1alpha1.ConditionDegraded)
-	if c != nil && c.Status == metav1.ConditionTrue && frozenReasons[c.Reason] {
-		return c.Reason
+	if reason, held := HeldReason(d.st); held && reason != v1alpha1.ReasonBudgetHeld {
+		return reason
 	}
 	return ""
 }

@@ -1,7 +1,6 @@
-package controllers
+package rollout
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -26,7 +25,7 @@ func deployment(want, replicas, updated, ready, available int32) *appsv1.Deploym
 	}
 }
 
-func TestDeploymentRollout(t *testing.T) {
+func TestDeploymentProgress(t *testing.T) {
 	unobserved := deployment(2, 2, 2, 2, 2)
 	unobserved.Generation = 3
 	deadline := deployment(2, 3, 1, 2, 2)
@@ -55,15 +54,19 @@ func TestDeploymentRollout(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := deploymentRollout(tc.d, "interview-stable")
-			if got.Done != tc.wantDone || got.Failed != tc.wantFailed || got.Reason != tc.wantReason || got.Message == "" {
+			got := progressOf(Observe(tc.d), "interview-stable")
+			if got.done != tc.wantDone || got.failed != tc.wantFailed || got.reason != tc.wantReason || got.message == "" {
 				t.Errorf("got %+v, want done=%v failed=%v reason %s with a message", got, tc.wantDone, tc.wantFailed, tc.wantReason)
 			}
 		})
 	}
 }
 
-func TestComputeStatus(t *testing.T) {
+// TestReport: what the pass observed completes the decided status. The cases were
+// those of the reconciler's computeStatus, which this replaces; one expectation moved:
+// during a canary step with nothing wrong, Degraded keeps the rollout's own False
+// reason instead of being overwritten with Reconciled.
+func TestReport(t *testing.T) {
 	now := metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	rev := iapiv1alpha1.NewRevision(false, iapiv1alpha1.PoolSpec{})
 	asyncRev := iapiv1alpha1.NewRevision(true, iapiv1alpha1.PoolSpec{Size: 10})
@@ -93,7 +96,7 @@ func TestComputeStatus(t *testing.T) {
 		decided         iapiv1alpha1.InterviewAPIStatus
 		stable, canary  *appsv1.Deployment
 		stableChanging  bool
-		err             error
+		failure         *Failure
 		wantPhase       iapiv1alpha1.Phase
 		wantReady       int32
 		wantAvailable   metav1.ConditionStatus
@@ -115,24 +118,24 @@ func TestComputeStatus(t *testing.T) {
 		{name: "the stable Deployment stalled", decided: steadyStatus, stable: stalled,
 			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 3, wantAvailable: metav1.ConditionTrue,
 			wantProgressing: cond{metav1.ConditionFalse, reasonDeploymentStalled}, wantDegraded: cond{metav1.ConditionTrue, reasonDeploymentStalled}},
-		{name: "a phase failed", decided: steadyStatus, stable: deployment(3, 3, 3, 3, 3), err: errors.New("stable: apply Deployment: forbidden"),
+		{name: "a phase failed", decided: steadyStatus, stable: deployment(3, 3, 3, 3, 3), failure: &Failure{Reason: iapiv1alpha1.ReasonReconcileFailed, Message: "stable: apply Deployment: forbidden"},
 			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 3, wantAvailable: metav1.ConditionTrue,
 			wantProgressing: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonNoRollout}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonReconcileFailed}},
-		{name: "name taken", decided: steadyStatus, err: &notOwnedError{kind: "Deployment", name: "interview-stable"}, stableChanging: true,
+		{name: "name taken", decided: steadyStatus, failure: &Failure{Reason: iapiv1alpha1.ReasonChildNotOwned, Message: "Deployment interview-stable exists and is not controlled by this InterviewAPI"}, stableChanging: true,
 			wantPhase: iapiv1alpha1.PhaseDegraded, wantReady: 0, wantAvailable: metav1.ConditionFalse,
 			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRollingUpdate}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonChildNotOwned}},
 		{name: "a canary step: phase and Progressing are the rollout's", decided: canaryStatus,
 			stable: deployment(3, 3, 3, 3, 3), canary: deployment(1, 1, 1, 0, 0), stableChanging: true,
 			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
-			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonRolloutStarted}},
 		{name: "a canary step short of ready pods is not degraded", decided: canaryStatus,
 			stable: deployment(2, 2, 2, 2, 2), canary: deployment(1, 1, 1, 0, 0),
 			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 2, wantAvailable: metav1.ConditionFalse,
-			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonReconciled}},
-		{name: "a failure during a canary step", decided: canaryStatus, stable: deployment(3, 3, 3, 3, 3), err: errors.New("canary: apply Deployment: forbidden"),
+			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionFalse, iapiv1alpha1.ReasonRolloutStarted}},
+		{name: "a failure during a canary step", decided: canaryStatus, stable: deployment(3, 3, 3, 3, 3), failure: &Failure{Reason: iapiv1alpha1.ReasonReconcileFailed, Message: "canary: apply Deployment: forbidden"},
 			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
 			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonReconcileFailed}},
-		{name: "a held step keeps the rollout's Degraded", decided: heldStatus, stable: deployment(3, 3, 3, 3, 3), err: errors.New("pdb: apply: timeout"),
+		{name: "a held step keeps the rollout's Degraded", decided: heldStatus, stable: deployment(3, 3, 3, 3, 3), failure: &Failure{Reason: iapiv1alpha1.ReasonReconcileFailed, Message: "pdb: apply: timeout"},
 			wantPhase: iapiv1alpha1.PhaseProgressing, wantReady: 3, wantAvailable: metav1.ConditionTrue,
 			wantProgressing: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonRolloutStarted}, wantDegraded: cond{metav1.ConditionTrue, iapiv1alpha1.ReasonBudgetHeld}},
 	}
@@ -143,10 +146,10 @@ func TestComputeStatus(t *testing.T) {
 				Spec:       iapiv1alpha1.InterviewAPISpec{Replicas: ptr.To[int32](3)},
 			}
 			decided := *tc.decided.DeepCopy()
-			p := &pass{instance: in, now: now, stable: tc.stable, canary: tc.canary, status: decided,
-				steady: decided.Canary == nil && decided.Phase == iapiv1alpha1.PhaseHealthy, stableChanging: tc.stableChanging}
-			computeStatus(p, tc.err)
-			s := p.status
+			s := decided.DeepCopy()
+			r := reporter{in: Input{Instance: in, Stable: Observe(tc.stable), Canary: Observe(tc.canary), StableChanging: tc.stableChanging, Now: now.Time},
+				now: now, st: s, steady: decided.Canary == nil && decided.Phase == iapiv1alpha1.PhaseHealthy}
+			r.report(tc.failure)
 			if s.Phase != tc.wantPhase || s.ReadyReplicas != tc.wantReady {
 				t.Errorf("phase %q ready %d, want %q %d", s.Phase, s.ReadyReplicas, tc.wantPhase, tc.wantReady)
 			}
@@ -174,21 +177,19 @@ func TestComputeStatus(t *testing.T) {
 
 // A condition keeps its transition time while its status does not change, so a pass
 // that only re-reads the same world computes an identical status (and writes nothing).
-func TestComputeStatusIsStable(t *testing.T) {
+func TestReportIsStable(t *testing.T) {
 	rev := iapiv1alpha1.NewRevision(false, iapiv1alpha1.PoolSpec{})
 	in := &iapiv1alpha1.InterviewAPI{ObjectMeta: metav1.ObjectMeta{Name: "interview", Generation: 1}}
-	first := &pass{instance: in, stable: deployment(2, 2, 2, 2, 2), now: metav1.NewTime(time.Unix(1000, 0)), steady: true,
-		status: iapiv1alpha1.InterviewAPIStatus{Stable: &rev, Phase: iapiv1alpha1.PhaseHealthy}}
-	computeStatus(first, nil)
-	second := &pass{instance: in, stable: deployment(2, 2, 2, 2, 2), now: metav1.NewTime(time.Unix(2000, 0)), steady: true,
-		status: *first.status.DeepCopy()}
-	computeStatus(second, nil)
-	for _, c := range second.status.Conditions {
+	first := &iapiv1alpha1.InterviewAPIStatus{Stable: &rev, Phase: iapiv1alpha1.PhaseHealthy}
+	reporter{in: Input{Instance: in, Stable: Observe(deployment(2, 2, 2, 2, 2))}, now: metav1.NewTime(time.Unix(1000, 0)), st: first, steady: true}.report(nil)
+	second := first.DeepCopy()
+	reporter{in: Input{Instance: in, Stable: Observe(deployment(2, 2, 2, 2, 2))}, now: metav1.NewTime(time.Unix(2000, 0)), st: second, steady: true}.report(nil)
+	for _, c := range second.Conditions {
 		if c.LastTransitionTime.Unix() != 1000 {
 			t.Errorf("%s moved its transition time to %v without changing", c.Type, c.LastTransitionTime)
 		}
 	}
-	if !equality.Semantic.DeepEqual(first.status, second.status) {
-		t.Errorf("a second pass over the same world changed the status:\n%+v\n%+v", first.status, second.status)
+	if !equality.Semantic.DeepEqual(first, second) {
+		t.Errorf("a second pass over the same world changed the status:\n%+v\n%+v", first, second)
 	}
 }
