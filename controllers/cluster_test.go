@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/resources"
 	"github.com/interviewapi/operator/test/envtest"
 )
 
@@ -37,6 +38,10 @@ type kubelet struct {
 	held map[string]bool
 	// nextIP numbers the fake pod addresses.
 	nextIP int
+	// serve, when set, gives each new pod the loopback address where the test serves
+	// its /metrics, instead of an address nothing answers on; the pod's container port
+	// becomes that port. Set it before run.
+	serve func(pod *corev1.Pod) (ip string, port int32)
 }
 
 func newKubelet(t testing.TB, e *envtest.Env, ns string) *kubelet {
@@ -173,11 +178,19 @@ func (k *kubelet) startPod(ctx context.Context, d *appsv1.Deployment, hash strin
 		ObjectMeta: metav1.ObjectMeta{Namespace: k.ns, GenerateName: d.Name + "-", Labels: tpl.Labels, Annotations: annotations},
 		Spec:       *tpl.Spec.DeepCopy(),
 	}
+	var ip string
+	if k.serve != nil {
+		var port int32
+		ip, port = k.serve(pod)
+		setContainerPort(pod, port)
+	}
 	if err := k.e.Client.Create(ctx, pod); err != nil {
 		return fmt.Errorf("create a pod of %s: %w", d.Name, err)
 	}
-	k.nextIP++
-	ip := fmt.Sprintf("10.244.%d.%d", k.nextIP/250, k.nextIP%250+1)
+	if ip == "" {
+		k.nextIP++
+		ip = fmt.Sprintf("10.244.%d.%d", k.nextIP/250, k.nextIP%250+1)
+	}
 	now := metav1.Now()
 	pod.Status = corev1.PodStatus{
 		Phase:  corev1.PodRunning,
@@ -192,6 +205,18 @@ func (k *kubelet) startPod(ctx context.Context, d *appsv1.Deployment, hash strin
 		return fmt.Errorf("mark pod %s ready: %w", pod.Name, err)
 	}
 	return nil
+}
+
+// setContainerPort points the server container's named port at port.
+func setContainerPort(pod *corev1.Pod, port int32) {
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		for j := range c.Ports {
+			if c.Name == resources.ContainerName && c.Ports[j].Name == resources.PortName {
+				c.Ports[j].ContainerPort = port
+			}
+		}
+	}
 }
 
 func (k *kubelet) deletePod(ctx context.Context, p *corev1.Pod) error {

@@ -2,14 +2,24 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/controllers"
+	"github.com/interviewapi/operator/internal/poolhealth"
 	"github.com/interviewapi/operator/test/envtest"
 )
 
@@ -27,6 +37,15 @@ func TestControlPlaneFaults(t *testing.T) {
 	})
 	t.Run("etcd restarted during a step", func(t *testing.T) {
 		testControlPlaneRestart(t, e, "etcd-restart", e.StopEtcd, e.StartEtcd)
+	})
+	t.Run("the leader stops during a step and releases its Lease", func(t *testing.T) {
+		testLeaderChange(t, e, "leader-handover", true)
+	})
+	t.Run("the leader stops during a step without releasing its Lease, as a crash leaves it", func(t *testing.T) {
+		testLeaderChange(t, e, "leader-crash", false)
+	})
+	t.Run("a canary pod unreachable for scrapes: Inconclusive, never Pass, and the rollout resumes", func(t *testing.T) {
+		testUnreachableCanaryPod(t, e)
 	})
 }
 
@@ -110,4 +129,241 @@ func testControlPlaneRestart(t *testing.T, e *envtest.Env, ns string, stop, star
 	}
 	s.wantDeployment(t, "stable", 4, true)
 	s.wantNoCanary(t)
+}
+
+// testLeaderChange runs two operators that compete for one Lease, as two replicas of
+// the operator Deployment do, on the real clock: the leader is stopped when step 2 of
+// 3 has one of its two analyses passed, and the other must take over (at once when the
+// Lease is released, after it expires when the leader crashed), complete the step with
+// one more analysis, not redo step 1 nor the analysis already passed, and promote.
+// The stopped leader must write nothing more.
+func testLeaderChange(t *testing.T, e *envtest.Env, ns string, release bool) {
+	createNamespace(t, e, ns)
+	k := newKubelet(t, e, ns)
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 1)
+	go k.run(ctx, 50*time.Millisecond, errs)
+	t.Cleanup(cancel)
+
+	lease := "leader-" + ns
+	srcA, srcB := newFakeSource(clock.RealClock{}, "async"), newFakeSource(clock.RealClock{}, "async")
+	a := startOperator(t, e, inNamespaces(ns), withClock(clock.RealClock{}), withSources(srcA), withLeaderElection(lease, release))
+	select {
+	case <-a.elected:
+	case <-time.After(waitTimeout):
+		t.Fatal("the first operator was not elected")
+	}
+	b := startOperator(t, e, inNamespaces(ns), withClock(clock.RealClock{}), withSources(srcB), withLeaderElection(lease, release))
+
+	in := sampleInstance(t)
+	in.Namespace = ns
+	in.Spec.Replicas = ptr.To[int32](4)
+	in.Spec.Database.MaxServerConnections = nil
+	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50, Pause: &metav1.Duration{Duration: 2 * analysisInterval}}, {Weight: 100}}
+	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
+	if err := e.Client.Create(context.Background(), in); err != nil {
+		t.Fatalf("create the instance: %v", err)
+	}
+	key := client.ObjectKeyFromObject(in)
+	status := func(what string, cond func(iapiv1alpha1.InterviewAPIStatus) bool) iapiv1alpha1.InterviewAPIStatus {
+		t.Helper()
+		var st iapiv1alpha1.InterviewAPIStatus
+		eventuallyWithin(t, 2*waitTimeout, what, func() error {
+			select {
+			case err := <-errs:
+				t.Fatalf("kubelet: %v", err)
+			default:
+			}
+			got := &iapiv1alpha1.InterviewAPI{}
+			if err := e.Client.Get(context.Background(), key, got); err != nil {
+				return err
+			}
+			st = got.Status
+			if !cond(st) {
+				return fmt.Errorf("phase %s step %d passed %d", st.Phase, stepOf(st), st.PassedAnalyses)
+			}
+			return nil
+		})
+		return st
+	}
+	status("the first revision healthy", func(st iapiv1alpha1.InterviewAPIStatus) bool { return st.Phase == iapiv1alpha1.PhaseHealthy })
+	select {
+	case <-b.elected:
+		t.Fatal("both operators lead")
+	default:
+	}
+
+	if err := e.Client.Patch(context.Background(), in, client.RawPatch(types.MergePatchType, []byte(enableAsync))); err != nil {
+		t.Fatal(err)
+	}
+	mid := status("step 2 with one analysis passed", func(st iapiv1alpha1.InterviewAPIStatus) bool {
+		return stepOf(st) == 1 && st.PassedAnalyses == 1
+	})
+	step2 := mid.StepStartTime.Time
+
+	stoppedAt := time.Now()
+	a.stop()
+	writesAtStop := a.writes.count()
+	select {
+	case <-b.elected:
+	case <-time.After(waitTimeout):
+		t.Fatal("the second operator did not take over")
+	}
+	t.Logf("the second operator leads %s after the first stopped (Lease released: %v, duration %s)",
+		time.Since(stoppedAt).Round(time.Millisecond), release, testLeaseDuration)
+
+	st := status("promoted by the new leader", func(st iapiv1alpha1.InterviewAPIStatus) bool {
+		return st.Phase == iapiv1alpha1.PhaseHealthy && st.Stable.Async
+	})
+	if got := historyOutcomes(st); !slices.Equal(got, []string{iapiv1alpha1.OutcomeInitial, iapiv1alpha1.OutcomePromoted}) {
+		t.Errorf("history %v", got)
+	}
+	// Its Event recorder may still deliver its own leader-election Event to the
+	// operator's namespace; nothing may reach the instance's.
+	for _, w := range a.writes.since(writesAtStop) {
+		if strings.Contains(w, "/namespaces/"+ns+"/") {
+			t.Errorf("the stopped leader wrote after it stopped: %s", w)
+		}
+	}
+	_, measured := srcB.snapshot()
+	step2Windows := 0
+	for _, q := range measured {
+		switch {
+		case q.Since.Before(step2):
+			t.Errorf("the new leader measured a window of step 1 again (since %s; step 2 started %s)", q.Since, step2)
+		case q.Since.Equal(step2):
+			step2Windows++
+		}
+	}
+	if step2Windows != 1 {
+		t.Errorf("the new leader measured %d windows of step 2, want 1: the first leader's passed analysis counts", step2Windows)
+	}
+}
+
+// testUnreachableCanaryPod scrapes real /metrics endpoints (metricsPod) with the
+// operator's own scrape source, on the real clock, and makes one of the first step's
+// two canary pods unreachable from the moment it exists: every analysis while it is
+// must be Inconclusive, naming the pod, never Pass, and the step must hold; once the
+// pod answers again the rollout must resume and promote.
+func testUnreachableCanaryPod(t *testing.T, e *envtest.Env) {
+	const ns = "unreachable"
+	createNamespace(t, e, ns)
+	k := newKubelet(t, e, ns)
+	var mu sync.Mutex
+	pods := map[int32]*metricsPod{}
+	var victim *metricsPod
+	k.serve = func(pod *corev1.Pod) (string, int32) {
+		mode := "sync"
+		if envOfPod(pod)["ASYNC_DATABASE_ENABLED"] == "true" {
+			mode = "async"
+		}
+		p := startMetricsPod(t, mode)
+		mu.Lock()
+		defer mu.Unlock()
+		pods[p.port] = p
+		if mode == "async" && victim == nil {
+			p.unreachable.Store(true)
+			victim = p
+		}
+		return "127.0.0.1", p.port
+	}
+	op := startOperator(t, e, inNamespaces(ns), withSources(controllers.NewPoolHealthSources(poolhealth.NewScrapeSource())))
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 1)
+	go k.run(ctx, 50*time.Millisecond, errs)
+	t.Cleanup(cancel)
+
+	in := sampleInstance(t)
+	in.Namespace = ns
+	in.Spec.Replicas = ptr.To[int32](4)
+	in.Spec.Database.MaxServerConnections = nil
+	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 50}, {Weight: 100}}
+	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
+	// High enough that the analyses while the pod is unreachable do not pause the
+	// rollout: the test is that they never pass, and that the step resumes after.
+	in.Spec.Rollout.Analysis.InconclusiveLimit = 20
+	if err := e.Client.Create(context.Background(), in); err != nil {
+		t.Fatalf("create the instance: %v", err)
+	}
+	key := client.ObjectKeyFromObject(in)
+	count := func(verdict string) float64 {
+		v, _ := lookupValue(t, op.metrics, "interviewapi_rollout_analysis_total", map[string]string{"namespace": ns, "name": in.Name, "verdict": verdict})
+		return v // no series yet: none recorded
+	}
+	verdicts := func() (pass, inconclusive, fail float64) {
+		return count(iapiv1alpha1.VerdictPass), count(iapiv1alpha1.VerdictInconclusive), count(iapiv1alpha1.VerdictFail)
+	}
+	status := func(what string, cond func(iapiv1alpha1.InterviewAPIStatus) error) iapiv1alpha1.InterviewAPIStatus {
+		t.Helper()
+		var st iapiv1alpha1.InterviewAPIStatus
+		eventuallyWithin(t, 3*waitTimeout, what, func() error {
+			select {
+			case err := <-errs:
+				t.Fatalf("kubelet: %v", err)
+			default:
+			}
+			got := &iapiv1alpha1.InterviewAPI{}
+			if err := e.Client.Get(context.Background(), key, got); err != nil {
+				return err
+			}
+			st = got.Status
+			return cond(st)
+		})
+		return st
+	}
+	status("the first revision healthy", func(st iapiv1alpha1.InterviewAPIStatus) error {
+		if st.Phase != iapiv1alpha1.PhaseHealthy {
+			return fmt.Errorf("phase %s", st.Phase)
+		}
+		return nil
+	})
+	if err := e.Client.Patch(context.Background(), in, client.RawPatch(types.MergePatchType, []byte(enableAsync))); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two analyses with the pod unreachable: Inconclusive, naming it; nothing passes.
+	st := status("two inconclusive analyses while a canary pod is unreachable", func(st iapiv1alpha1.InterviewAPIStatus) error {
+		pass, inconclusive, fail := verdicts()
+		if pass > 0 || fail > 0 {
+			t.Fatalf("an analysis with a canary pod unreachable was not Inconclusive: %v Pass, %v Fail; last %+v", pass, fail, st.LastAnalysis)
+		}
+		if inconclusive < 2 {
+			return fmt.Errorf("%v inconclusive analyses; phase %s step %d", inconclusive, st.Phase, stepOf(st))
+		}
+		return nil
+	})
+	if stepOf(st) != 0 || st.Phase != iapiv1alpha1.PhaseProgressing || st.LastAnalysis == nil ||
+		st.LastAnalysis.Verdict != iapiv1alpha1.VerdictInconclusive || !strings.Contains(st.LastAnalysis.Message, "pod ") {
+		t.Fatalf("while unreachable: phase %s step %d last analysis %+v", st.Phase, stepOf(st), st.LastAnalysis)
+	}
+	t.Logf("while unreachable: %s", st.LastAnalysis.Message)
+
+	mu.Lock()
+	victim.unreachable.Store(false)
+	mu.Unlock()
+	st = status("promoted once the pod answers again", func(st iapiv1alpha1.InterviewAPIStatus) error {
+		if st.Phase != iapiv1alpha1.PhaseHealthy || !st.Stable.Async {
+			return fmt.Errorf("phase %s step %d last analysis %+v", st.Phase, stepOf(st), st.LastAnalysis)
+		}
+		return nil
+	})
+	if got := historyOutcomes(st); !slices.Equal(got, []string{iapiv1alpha1.OutcomeInitial, iapiv1alpha1.OutcomePromoted}) {
+		t.Errorf("history %v", got)
+	}
+	pass, inconclusive, fail := verdicts()
+	t.Logf("analyses: %v Pass, %v Inconclusive, %v Fail", pass, inconclusive, fail)
+	if pass != 2 || fail != 0 {
+		t.Errorf("analyses: %v Pass (want one per step), %v Fail", pass, fail)
+	}
+}
+
+// envOfPod is the server container's environment in a pod.
+func envOfPod(pod *corev1.Pod) map[string]string {
+	env := map[string]string{}
+	for _, c := range pod.Spec.Containers {
+		for _, v := range c.Env {
+			env[v.Name] = v.Value
+		}
+	}
+	return env
 }

@@ -57,6 +57,8 @@ type operator struct {
 	// stop stops the manager and waits for it; it is called at the end of the test
 	// too, and only the first call acts.
 	stop func()
+	// elected is closed once this operator leads (at once without leader election).
+	elected <-chan struct{}
 }
 
 // operatorConfig are the knobs of startOperator.
@@ -71,7 +73,31 @@ type operatorConfig struct {
 	// reconcileTimeout and analysisTimeout are the reconciler's deadlines (0: its
 	// defaults).
 	reconcileTimeout, analysisTimeout time.Duration
+	// election, when set, makes the operator compete for this Lease in the operator's
+	// namespace, as the command's --leader-elect does.
+	election *leaderElection
 }
+
+// leaderElection are the Lease settings of an operator that competes for leadership.
+type leaderElection struct {
+	id string
+	// release gives the Lease up when the operator stops (the command does, on
+	// SIGTERM); without it a stopped leader is like a crashed one, and the next
+	// leader waits for the Lease to expire.
+	release bool
+}
+
+// Lease timings of the tests' elections: short, so that a takeover after a crash
+// takes seconds, and with the same proportions as controller-runtime's defaults
+// (15s, 10s, 2s).
+const (
+	testLeaseDuration = 3 * time.Second
+	testRenewDeadline = 2 * time.Second
+	testRetryPeriod   = 400 * time.Millisecond
+)
+
+// operatorNamespace holds the leader-election Lease and Role (config/default).
+const operatorNamespace = "interviewapi-system"
 
 type operatorOption func(*operatorConfig)
 
@@ -101,6 +127,11 @@ func driven() operatorOption {
 	return func(o *operatorConfig) { o.driven = true }
 }
 
+// withLeaderElection makes the operator compete for the Lease id.
+func withLeaderElection(id string, release bool) operatorOption {
+	return func(o *operatorConfig) { o.election = &leaderElection{id: id, release: release} }
+}
+
 // startOperator runs the manager until the test ends. The RBAC of config/default must
 // already be applied.
 func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operator {
@@ -120,17 +151,25 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorServiceAccount}
 	cfg.Wrap(writes.wrap)
 
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgrOpts := ctrl.Options{
 		Scheme:                 e.Scheme,
 		Logger:                 zap.New(zap.WriteTo(logs)),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		// Lease renewals would be writes of their own; election is covered by the
-		// operator command's test.
-		LeaderElection: false,
+		// Without election by default: Lease renewals would be writes of their own.
+		LeaderElection: oc.election != nil,
 		Cache:          controllers.CacheOptions(oc.namespaces),
 		Controller:     config.Controller{SkipNameValidation: ptr.To(true)},
-	})
+	}
+	if el := oc.election; el != nil {
+		mgrOpts.LeaderElectionID = el.id
+		mgrOpts.LeaderElectionNamespace = operatorNamespace
+		mgrOpts.LeaderElectionReleaseOnCancel = el.release
+		mgrOpts.LeaseDuration = ptr.To(testLeaseDuration)
+		mgrOpts.RenewDeadline = ptr.To(testRenewDeadline)
+		mgrOpts.RetryPeriod = ptr.To(testRetryPeriod)
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		t.Fatalf("create the manager: %v", err)
 	}
@@ -189,7 +228,7 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
 		t.Fatal("the manager's cache did not sync")
 	}
-	return &operator{reconciler: r, client: mgr.GetClient(), writes: writes, metrics: reg, stop: stop}
+	return &operator{reconciler: r, client: mgr.GetClient(), writes: writes, metrics: reg, stop: stop, elected: mgr.Elected()}
 }
 
 // impersonatedClient is an uncached client acting as the operator's service account.
@@ -277,14 +316,21 @@ func (w *writeCounter) waitQuiet(t *testing.T, quiet time.Duration) {
 // after waitTimeout.
 func eventually(t testing.TB, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
+	eventuallyWithin(t, waitTimeout, what, check)
+}
+
+// eventuallyWithin is eventually with another bound, for waits on the real clock that
+// span several analysis intervals.
+func eventuallyWithin(t testing.TB, timeout time.Duration, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
 	var err error
 	for {
 		if err = check(); err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, waitTimeout, err)
+			t.Fatalf("%s: not within %s: %v", what, timeout, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

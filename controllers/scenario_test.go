@@ -281,6 +281,17 @@ func (s *scenario) metric(t *testing.T, name string, labelPairs ...string) float
 
 func gatherValue(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) float64 {
 	t.Helper()
+	v, ok := lookupValue(t, reg, name, want)
+	if !ok {
+		t.Fatalf("no series %s%v", name, want)
+	}
+	return v
+}
+
+// lookupValue is the value of the series of name with exactly the labels want, and
+// whether there is one.
+func lookupValue(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) (float64, bool) {
+	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -299,16 +310,15 @@ func gatherValue(t *testing.T, reg *prometheus.Registry, name string, want map[s
 			}
 			switch {
 			case m.Counter != nil:
-				return m.GetCounter().GetValue()
+				return m.GetCounter().GetValue(), true
 			case m.Gauge != nil:
-				return m.GetGauge().GetValue()
+				return m.GetGauge().GetValue(), true
 			case m.Histogram != nil:
-				return float64(m.GetHistogram().GetSampleCount())
+				return float64(m.GetHistogram().GetSampleCount()), true
 			}
 		}
 	}
-	t.Fatalf("no series %s%v", name, want)
-	return 0
+	return 0, false
 }
 
 // historyOutcomes are the outcomes of the status history, oldest first.
