@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -155,36 +156,16 @@ func testLeaderChange(t *testing.T, e *envtest.Env, ns string, release bool) {
 	}
 	b := startOperator(t, e, inNamespaces(ns), withClock(clock.RealClock{}), withSources(srcB), withLeaderElection(lease, release))
 
-	in := sampleInstance(t)
-	in.Namespace = ns
-	in.Spec.Replicas = ptr.To[int32](4)
-	in.Spec.Database.MaxServerConnections = nil
-	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50, Pause: &metav1.Duration{Duration: 2 * analysisInterval}}, {Weight: 100}}
-	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
-	if err := e.Client.Create(context.Background(), in); err != nil {
-		t.Fatalf("create the instance: %v", err)
-	}
-	key := client.ObjectKeyFromObject(in)
+	r := createLiveInstance(t, e, ns, errs, nil, iapiv1alpha1.RolloutStep{Weight: 25},
+		iapiv1alpha1.RolloutStep{Weight: 50, Pause: &metav1.Duration{Duration: 2 * analysisInterval}}, iapiv1alpha1.RolloutStep{Weight: 100})
 	status := func(what string, cond func(iapiv1alpha1.InterviewAPIStatus) bool) iapiv1alpha1.InterviewAPIStatus {
 		t.Helper()
-		var st iapiv1alpha1.InterviewAPIStatus
-		eventuallyWithin(t, 2*waitTimeout, what, func() error {
-			select {
-			case err := <-errs:
-				t.Fatalf("kubelet: %v", err)
-			default:
-			}
-			got := &iapiv1alpha1.InterviewAPI{}
-			if err := e.Client.Get(context.Background(), key, got); err != nil {
-				return err
-			}
-			st = got.Status
+		return r.waitStatus(t, 2*waitTimeout, what, func(st iapiv1alpha1.InterviewAPIStatus) error {
 			if !cond(st) {
 				return fmt.Errorf("phase %s step %d passed %d", st.Phase, stepOf(st), st.PassedAnalyses)
 			}
 			return nil
 		})
-		return st
 	}
 	status("the first revision healthy", func(st iapiv1alpha1.InterviewAPIStatus) bool { return st.Phase == iapiv1alpha1.PhaseHealthy })
 	select {
@@ -193,9 +174,7 @@ func testLeaderChange(t *testing.T, e *envtest.Env, ns string, release bool) {
 	default:
 	}
 
-	if err := e.Client.Patch(context.Background(), in, client.RawPatch(types.MergePatchType, []byte(enableAsync))); err != nil {
-		t.Fatal(err)
-	}
+	r.patch(t, enableAsync)
 	mid := status("step 2 with one analysis passed", func(st iapiv1alpha1.InterviewAPIStatus) bool {
 		return stepOf(st) == 1 && st.PassedAnalyses == 1
 	})
@@ -254,7 +233,7 @@ func testUnreachableCanaryPod(t *testing.T, e *envtest.Env) {
 	var victim *metricsPod
 	k.serve = func(pod *corev1.Pod) (string, int32) {
 		mode := "sync"
-		if envOfPod(pod)["ASYNC_DATABASE_ENABLED"] == "true" {
+		if envOf(&appsv1.Deployment{Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: pod.Spec}}})["ASYNC_DATABASE_ENABLED"] == "true" {
 			mode = "async"
 		}
 		p := startMetricsPod(t, mode)
@@ -273,21 +252,13 @@ func testUnreachableCanaryPod(t *testing.T, e *envtest.Env) {
 	go k.run(ctx, 50*time.Millisecond, errs)
 	t.Cleanup(cancel)
 
-	in := sampleInstance(t)
-	in.Namespace = ns
-	in.Spec.Replicas = ptr.To[int32](4)
-	in.Spec.Database.MaxServerConnections = nil
-	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 50}, {Weight: 100}}
-	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
-	// High enough that the analyses while the pod is unreachable do not pause the
-	// rollout: the test is that they never pass, and that the step resumes after.
-	in.Spec.Rollout.Analysis.InconclusiveLimit = 20
-	if err := e.Client.Create(context.Background(), in); err != nil {
-		t.Fatalf("create the instance: %v", err)
-	}
-	key := client.ObjectKeyFromObject(in)
+	r := createLiveInstance(t, e, ns, errs, func(in *iapiv1alpha1.InterviewAPI) {
+		// High enough that the analyses while the pod is unreachable do not pause the
+		// rollout: the test is that they never pass, and that the step resumes after.
+		in.Spec.Rollout.Analysis.InconclusiveLimit = 20
+	}, iapiv1alpha1.RolloutStep{Weight: 50}, iapiv1alpha1.RolloutStep{Weight: 100})
 	count := func(verdict string) float64 {
-		v, _ := lookupValue(t, op.metrics, "interviewapi_rollout_analysis_total", map[string]string{"namespace": ns, "name": in.Name, "verdict": verdict})
+		v, _ := lookupValue(t, op.metrics, "interviewapi_rollout_analysis_total", map[string]string{"namespace": ns, "name": r.key.Name, "verdict": verdict})
 		return v // no series yet: none recorded
 	}
 	verdicts := func() (pass, inconclusive, fail float64) {
@@ -295,21 +266,7 @@ func testUnreachableCanaryPod(t *testing.T, e *envtest.Env) {
 	}
 	status := func(what string, cond func(iapiv1alpha1.InterviewAPIStatus) error) iapiv1alpha1.InterviewAPIStatus {
 		t.Helper()
-		var st iapiv1alpha1.InterviewAPIStatus
-		eventuallyWithin(t, 3*waitTimeout, what, func() error {
-			select {
-			case err := <-errs:
-				t.Fatalf("kubelet: %v", err)
-			default:
-			}
-			got := &iapiv1alpha1.InterviewAPI{}
-			if err := e.Client.Get(context.Background(), key, got); err != nil {
-				return err
-			}
-			st = got.Status
-			return cond(st)
-		})
-		return st
+		return r.waitStatus(t, 3*waitTimeout, what, cond)
 	}
 	status("the first revision healthy", func(st iapiv1alpha1.InterviewAPIStatus) error {
 		if st.Phase != iapiv1alpha1.PhaseHealthy {
@@ -317,9 +274,7 @@ func testUnreachableCanaryPod(t *testing.T, e *envtest.Env) {
 		}
 		return nil
 	})
-	if err := e.Client.Patch(context.Background(), in, client.RawPatch(types.MergePatchType, []byte(enableAsync))); err != nil {
-		t.Fatal(err)
-	}
+	r.patch(t, enableAsync)
 
 	// Two analyses with the pod unreachable: Inconclusive, naming it; nothing passes.
 	st := status("two inconclusive analyses while a canary pod is unreachable", func(st iapiv1alpha1.InterviewAPIStatus) error {
@@ -357,13 +312,55 @@ func testUnreachableCanaryPod(t *testing.T, e *envtest.Env) {
 	}
 }
 
-// envOfPod is the server container's environment in a pod.
-func envOfPod(pod *corev1.Pod) map[string]string {
-	env := map[string]string{}
-	for _, c := range pod.Spec.Containers {
-		for _, v := range c.Env {
-			env[v.Name] = v.Value
-		}
+// liveInstance is an instance reconciled by a running operator on the real clock,
+// with a running fake kubelet whose first error ends the test.
+type liveInstance struct {
+	e    *envtest.Env
+	key  types.NamespacedName
+	errs <-chan error
+}
+
+// createLiveInstance creates the sample with 4 replicas and the given steps analysed
+// every analysisInterval, changed by mutate, in ns.
+func createLiveInstance(t *testing.T, e *envtest.Env, ns string, errs <-chan error, mutate func(*iapiv1alpha1.InterviewAPI), steps ...iapiv1alpha1.RolloutStep) *liveInstance {
+	t.Helper()
+	in := sampleInstance(t)
+	in.Namespace = ns
+	in.Spec.Replicas = ptr.To[int32](4)
+	in.Spec.Database.MaxServerConnections = nil
+	in.Spec.Rollout.Steps = steps
+	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
+	if mutate != nil {
+		mutate(in)
 	}
-	return env
+	if err := e.Client.Create(context.Background(), in); err != nil {
+		t.Fatalf("create the instance: %v", err)
+	}
+	return &liveInstance{e: e, key: client.ObjectKeyFromObject(in), errs: errs}
+}
+
+// waitStatus polls the instance until cond accepts its status.
+func (r *liveInstance) waitStatus(t *testing.T, timeout time.Duration, what string, cond func(iapiv1alpha1.InterviewAPIStatus) error) iapiv1alpha1.InterviewAPIStatus {
+	t.Helper()
+	var st iapiv1alpha1.InterviewAPIStatus
+	eventuallyWithin(t, timeout, what, func() error {
+		select {
+		case err := <-r.errs:
+			t.Fatalf("kubelet: %v", err)
+		default:
+		}
+		got := &iapiv1alpha1.InterviewAPI{}
+		if err := r.e.Client.Get(context.Background(), r.key, got); err != nil {
+			return err
+		}
+		st = got.Status
+		return cond(st)
+	})
+	return st
+}
+
+// patch merge-patches the instance.
+func (r *liveInstance) patch(t *testing.T, patch string) {
+	t.Helper()
+	patchInstance(t, r.e, &iapiv1alpha1.InterviewAPI{ObjectMeta: metav1.ObjectMeta{Namespace: r.key.Namespace, Name: r.key.Name}}, patch)
 }

@@ -57,24 +57,21 @@ func Scheme() *runtime.Scheme {
 // with instructions when the binaries are not built.
 func Start(t testing.TB) *Env {
 	t.Helper()
-	e, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := e.Stop(); err != nil {
-			t.Logf("stop envtest: %v", err)
-		}
-	})
-	return e
+	return startFor(t, "")
 }
 
 // StartRestartable is Start with an etcd data folder and an API server certificate
-// folder that outlive their processes, so that RestartAPIServer and RestartEtcd bring
-// the same cluster back (same data, same addresses, same certificates) for fault tests.
+// folder that outlive their processes, so that StopAPIServer/StartAPIServer and
+// StopEtcd/StartEtcd bring the same cluster back (same data, same addresses, same
+// certificates) for fault tests.
 func StartRestartable(t testing.TB) *Env {
 	t.Helper()
-	e, err := newEnv(t.TempDir())
+	return startFor(t, t.TempDir())
+}
+
+func startFor(t testing.TB, dir string) *Env {
+	t.Helper()
+	e, err := newEnv(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +133,9 @@ func newEnv(dir string) (*Env, error) {
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error { return e.env.Stop() }
 
+// StopAPIServer, StartAPIServer, StopEtcd and StartEtcd are for an Env from
+// StartRestartable: elsewhere the stopped process's folder is removed with it.
+//
 // StopAPIServer stops kube-apiserver (SIGTERM, as a node drain or an upgrade would);
 // etcd keeps running. StartAPIServer brings it back.
 func (e *Env) StopAPIServer() error { return e.env.ControlPlane.APIServer.Stop() }
