@@ -339,14 +339,14 @@ func testRestartMidStep(t *testing.T, e *envtest.Env) {
 }
 
 func testBudgetHold(t *testing.T, e *envtest.Env) {
-	// Pods with a pool of 70+30 = 100 connections each; then a pool of 20+30 within a
-	// budget of 250, which the 4 stable pods alone already exceed: the first step needs
-	// 3 × 100 + 1 × 50.
+	// Pods with a pool of 70+30, 103 connections each with the server's 3 outside the
+	// pool; then a pool of 20+30 (53 a pod) within a budget of 250, which the 4 stable
+	// pods alone already exceed: the first step needs 3 × 103 + 1 × 53.
 	s := newScenario(t, e, "budget", func(in *iapiv1alpha1.InterviewAPI) { in.Spec.Database.Pool.Size = 70 })
 	s.patch(t, `{"spec":{"database":{"maxServerConnections":250,"pool":{"size":20}}}}`)
 	s.converge(t)
 	st := s.get(t).Status
-	const want = "step 1/3 (25%) needs 3 stable pods × 100 + 1 canary pods × 50 connections = 350, more than spec.database.maxServerConnections 250; holding at 4 stable and 0 canary pods"
+	const want = "step 1/3 (25%) needs 3 stable pods × 103 + 1 canary pods × 53 connections = 362, more than spec.database.maxServerConnections 250; holding at 4 stable and 0 canary pods"
 	c := meta.FindStatusCondition(st.Conditions, iapiv1alpha1.ConditionDegraded)
 	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != iapiv1alpha1.ReasonBudgetHeld || c.Message != want {
 		t.Fatalf("Degraded %+v\nwant True/BudgetHeld: %s", c, want)

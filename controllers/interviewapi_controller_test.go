@@ -308,7 +308,9 @@ func testSpecChanges(t *testing.T, e *envtest.Env, op *operator) {
 	first := waitForDeployment(t, e, ns, "interview-stable", func(*appsv1.Deployment) error { return nil })
 	firstHash := first.Spec.Template.Annotations[iapiv1alpha1.AnnotationConfigHash]
 
-	patchInstance(t, e, in, `{"spec":{"replicas":3}}`)
+	// Three pods of 53 connections (a pool of 20+30 and the server's 3 outside it) and
+	// a canary pod beside them need 212: the budget leaves room for exactly that.
+	patchInstance(t, e, in, `{"spec":{"replicas":3,"database":{"maxServerConnections":250}}}`)
 	waitForDeployment(t, e, ns, "interview-stable", func(d *appsv1.Deployment) error {
 		if got := ptr.Deref(d.Spec.Replicas, 0); got != 3 {
 			return fmt.Errorf("replicas %d, want 3", got)
@@ -324,8 +326,8 @@ func testSpecChanges(t *testing.T, e *envtest.Env, op *operator) {
 		return nil
 	})
 	// The new image is rolled out. (While the stable Deployment still replaced its
-	// pods, its surge pod would leave no room in the sample's connection budget of
-	// 200 for a canary pod beside the 3 stable ones.)
+	// pods, its surge pod would leave no room in the connection budget of 250 for a
+	// canary pod beside the 3 stable ones.)
 	markDeploymentReady(t, e, replaced)
 
 	// A new revision (mode and pool) starts a canary beside the unchanged stable

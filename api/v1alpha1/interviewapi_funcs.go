@@ -105,9 +105,19 @@ func (p PoolSpec) RecycleOrDefault() time.Duration {
 	return p.Recycle.Duration
 }
 
-// MaxConnections is the most connections one pod of this pool may open.
-func (p PoolSpec) MaxConnections() int32 {
-	return p.SizeOrDefault() + p.MaxOverflowOrDefault()
+// ServerConnectionsOutsidePool are the database connections a server pod opens beside
+// its pool: one for the readiness probe, which must not queue behind a full pool
+// (internal/store/probe.go), and two for the migrations it applies at start, the
+// advisory-lock session and the migration itself (internal/store/migrate.go). The CRD's
+// rule on maxServerConnections states the same 3 (interviewapi_types.go); a PostgreSQL
+// test measures a pod against it (internal/app, TestConnectionsPerPodWithinBudget).
+const ServerConnectionsOutsidePool = 3
+
+// ConnectionsPerPod is the most database connections one server pod of this pool may
+// open: size + maxOverflow for the pool, plus ServerConnectionsOutsidePool. It is what
+// the connection budget (spec.database.maxServerConnections) counts a pod as.
+func (p PoolSpec) ConnectionsPerPod() int32 {
+	return p.SizeOrDefault() + p.MaxOverflowOrDefault() + ServerConnectionsOutsidePool
 }
 
 // Normalized returns the pool with every default filled in, so that two specs that

@@ -139,8 +139,8 @@ func TestPoolNormalizedAndString(t *testing.T) {
 			if got := n.String(); got != tc.want {
 				t.Errorf("Normalized().String() = %q, want %q", got, tc.want)
 			}
-			if got, want := n.MaxConnections(), tc.pool.SizeOrDefault()+tc.pool.MaxOverflowOrDefault(); got != want {
-				t.Errorf("MaxConnections() = %d, want %d", got, want)
+			if got, want := n.ConnectionsPerPod(), tc.pool.SizeOrDefault()+tc.pool.MaxOverflowOrDefault()+3; got != want {
+				t.Errorf("ConnectionsPerPod() = %d, want %d (pool, probe, migrations)", got, want)
 			}
 		})
 	}

@@ -23,7 +23,7 @@ import (
 
 // InterviewAPISpec declares how the interview API server runs and how a change of its
 // database mode or pool settings is rolled out.
-// +kubebuilder:validation:XValidation:rule="!has(self.database.maxServerConnections) || self.database.maxServerConnections >= (has(self.replicas) ? self.replicas : 2) * (self.database.pool.size + self.database.pool.maxOverflow)",fieldPath=".database.maxServerConnections",message="spec.database.maxServerConnections must be at least replicas × (pool.size + pool.maxOverflow): every pod may open pool.size + pool.maxOverflow connections"
+// +kubebuilder:validation:XValidation:rule="!has(self.database.maxServerConnections) || self.database.maxServerConnections >= (has(self.replicas) ? self.replicas : 2) * (self.database.pool.size + self.database.pool.maxOverflow + 3)",fieldPath=".database.maxServerConnections",message="spec.database.maxServerConnections must be at least replicas × (pool.size + pool.maxOverflow + 3): every pod may open pool.size + pool.maxOverflow connections for its pool, one for its readiness probe and two for its migrations at start"
 type InterviewAPISpec struct {
 	// Image of the interviewapi-server container.
 	// +kubebuilder:validation:MinLength=1
@@ -94,7 +94,9 @@ type DatabaseSpec struct {
 	URLSecretRef SecretKeyRef `json:"urlSecretRef"`
 
 	// MaxServerConnections is the PostgreSQL max_connections budget of this instance.
-	// When set, no rollout step lets all pods together open more connections than this.
+	// When set, no rollout step lets all pods together open more connections than this,
+	// counting each pod as pool.size + pool.maxOverflow + 3 (its readiness probe's
+	// connection and two for its migrations at start).
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	MaxServerConnections *int32 `json:"maxServerConnections,omitempty"`

@@ -15,8 +15,9 @@ type load struct {
 	occupied int32
 	// want is how many pods the track should run.
 	want int32
-	// conns is the most connections one pod of the track may open: the larger of
-	// the old and the new revision's size + maxOverflow while a template changes.
+	// conns is the most connections one pod of the track may open
+	// (PoolSpec.ConnectionsPerPod: its pool and the server's connections outside it):
+	// the larger of the old and the new revision's while a template changes.
 	conns int32
 	// surge is true while the track replaces pods of another template: the rolling
 	// update (maxSurge 1) runs one pod more than its replicas.
@@ -115,13 +116,13 @@ func surgesFit(budget *int32, loads [2]load, pods [2]int32) [2]bool {
 // loadOf describes a track about to run want pods of revision, given its Deployment as
 // observed (nil when absent); known finds the settings of a revision by its hash.
 func loadOf(obs *DeploymentState, revision v1alpha1.RevisionStatus, want int32, known func(string) *v1alpha1.RevisionStatus) load {
-	l := load{occupied: obs.occupied(), want: want, conns: revision.Pool.MaxConnections()}
+	l := load{occupied: obs.occupied(), want: want, conns: revision.Pool.ConnectionsPerPod()}
 	if obs == nil {
 		return l
 	}
 	if obs.Revision != revision.Revision {
 		if old := known(obs.Revision); old != nil {
-			l.conns = max(l.conns, old.Pool.MaxConnections())
+			l.conns = max(l.conns, old.Pool.ConnectionsPerPod())
 		}
 		l.surge = obs.occupied() > 0
 	}

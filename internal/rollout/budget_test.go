@@ -121,12 +121,12 @@ func (b *budgetWorld) check(p Plan) {
 		if tr.obs != nil {
 			pods = int64(tr.obs.occupied())
 			if r := knownRevision(&p.Status, tr.obs.Revision); r != nil {
-				conns = int64(r.Pool.MaxConnections())
+				conns = int64(r.Pool.ConnectionsPerPod())
 			}
 		}
 		if tr.plan != nil {
 			pods = max(pods, int64(tr.plan.Replicas))
-			conns = max(conns, int64(tr.plan.Revision.Pool.MaxConnections()))
+			conns = max(conns, int64(tr.plan.Revision.Pool.ConnectionsPerPod()))
 			if tr.obs != nil && tr.obs.Revision != tr.plan.Revision.Revision && tr.obs.occupied() > 0 {
 				pods++ // one surge pod while the template is replaced
 			}
@@ -141,9 +141,10 @@ func (b *budgetWorld) check(p Plan) {
 }
 
 func TestBudgetIsNeverExceededThroughARollout(t *testing.T) {
-	// Stable: sync, 20+30 = 50 connections a pod. Canary: async with a pool of 40+30 =
-	// 70. The API server requires the budget to hold 4 × 70 = 280; 300 leaves no room
-	// for both tracks at full size at once.
+	// Stable: sync, 20+30 = 50 connections in the pool, 53 a pod with the server's 3
+	// outside it. Canary: async with a pool of 40+30, 73 a pod. The API server requires
+	// the budget to hold 4 × 73 = 292; 300 leaves no room for both tracks at full size
+	// at once.
 	limit := int32(300)
 	w := &budgetWorld{world: newWorld(t, newInstance(func(in *v1alpha1.InterviewAPI) {
 		in.Spec.Database.MaxServerConnections = &limit
@@ -171,14 +172,15 @@ func TestBudgetIsNeverExceededThroughARollout(t *testing.T) {
 	if w.obj.Status.Stable.Revision != revisionOf(withAsync(true), withPoolSize(40)).Revision || w.canary != nil || w.stable.Replicas != 4 {
 		t.Fatalf("rollout did not finish: stable %s canary %v replicas %d phase %s", w.obj.Status.Stable.Revision, w.canary, w.stable.Replicas, w.obj.Status.Phase)
 	}
-	if w.peak < 4*70 {
-		t.Errorf("peak %d connections: the check saw less than the promoted pods alone (280)", w.peak)
+	if w.peak < 4*73 {
+		t.Errorf("peak %d connections: the check saw less than the promoted pods alone (292)", w.peak)
 	}
 }
 
 func TestBudgetHoldsAStepThatCannotFit(t *testing.T) {
-	// The stable pods (pool 70+30 = 100 each) already hold 400 when the spec moves to
-	// a pool of 20+30 and a budget of 250: the first step needs 3 × 100 + 1 × 50.
+	// The stable pods (pool 70+30, 103 connections each with the server's 3 outside
+	// the pool) already hold 412 when the spec moves to a pool of 20+30 and a budget
+	// of 250: the first step needs 3 × 103 + 1 × 53.
 	w := newWorld(t, newInstance(withPoolSize(70)))
 	limit := int32(250)
 	w.setSpec(withPoolSize(20), func(in *v1alpha1.InterviewAPI) { in.Spec.Database.MaxServerConnections = &limit })
@@ -188,7 +190,7 @@ func TestBudgetHoldsAStepThatCannotFit(t *testing.T) {
 		t.Fatalf("plan stable %d canary %s, want the pods left where they are", p.Stable.Replicas, canaryReplicas(p))
 	}
 	c := conditionOf(p.Status, v1alpha1.ConditionDegraded)
-	want := "step 1/3 (25%) needs 3 stable pods × 100 + 1 canary pods × 50 connections = 350, more than spec.database.maxServerConnections 250; holding at 4 stable and 0 canary pods"
+	want := "step 1/3 (25%) needs 3 stable pods × 103 + 1 canary pods × 53 connections = 362, more than spec.database.maxServerConnections 250; holding at 4 stable and 0 canary pods"
 	if c.Status != metav1.ConditionTrue || c.Reason != v1alpha1.ReasonBudgetHeld || c.Message != want {
 		t.Fatalf("Degraded %+v\nwant message %s", c, want)
 	}

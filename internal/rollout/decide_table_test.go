@@ -28,11 +28,12 @@ func (s seen) state() *DeploymentState {
 // instance carries and what the reconciler observed of its two Deployments, in; the
 // pods, weight, surge permission and phase the plan asks for, out. Four replicas,
 // steps 25 % / 50 % / 100 %; stable revision sync and canary revision async, both
-// with pools of 20+30, so 50 connections a pod.
+// with pools of 20+30, so 53 connections a pod (the pool's 50 and the server's 3
+// outside it).
 func TestDecideTable(t *testing.T) {
 	syncRev, asyncRev := revisionOf(), revisionOf(withAsync(true))
 	s, c := &syncRev, &asyncRev
-	bigStable := revisionOf(withPoolSize(70)) // 70+30 = 100 connections a pod
+	bigStable := revisionOf(withPoolSize(70)) // 70+30+3 = 103 connections a pod
 	budget := func(n int32) *int32 { return &n }
 	type want struct {
 		stable, canary int32 // -1: no canary Deployment
@@ -57,7 +58,7 @@ func TestDecideTable(t *testing.T) {
 	}{
 		{name: "steady: every pod stable", stStable: s, stable: seen{s, 4, 4, 4},
 			want: want{4, -1, 0, true, true, v1alpha1.PhaseHealthy}},
-		{name: "steady with a budget of exactly the pods: no surge pod", stStable: s, budget: budget(200), stable: seen{s, 4, 4, 4},
+		{name: "steady with a budget of exactly the pods: no surge pod", stStable: s, budget: budget(212), stable: seen{s, 4, 4, 4},
 			want: want{4, -1, 0, false, true, v1alpha1.PhaseHealthy}},
 		{name: "steady, the pass changes the stable template", stStable: s, stable: seen{s, 4, 4, 4}, stableChanging: true,
 			want: want{4, -1, 0, true, true, v1alpha1.PhaseProgressing}},
@@ -74,19 +75,19 @@ func TestDecideTable(t *testing.T) {
 			want: want{2, 2, 50, true, true, v1alpha1.PhaseProgressing}},
 		{name: "step 3 (100%): the canary takes every pod", stStable: s, stCanary: c, step: 2, async: true, stable: seen{s, 2, 2, 2}, canary: seen{c, 2, 2, 2},
 			want: want{2, 4, 100, true, true, v1alpha1.PhaseProgressing}},
-		{name: "budget 250 = 5 pods: the canary pod fits beside the four stable ones", stStable: s, stCanary: c, async: true, budget: budget(250),
+		{name: "budget 265 = 5 pods: the canary pod fits beside the four stable ones", stStable: s, stCanary: c, async: true, budget: budget(265),
 			stable: seen{s, 4, 4, 4},
 			want:   want{4, 1, 25, false, false, v1alpha1.PhaseProgressing}},
-		{name: "budget 200 = 4 pods: the stable track shrinks to its share first", stStable: s, stCanary: c, async: true, budget: budget(200),
+		{name: "budget 212 = 4 pods: the stable track shrinks to its share first", stStable: s, stCanary: c, async: true, budget: budget(212),
 			stable: seen{s, 4, 4, 4},
 			want:   want{3, 0, 0, false, false, v1alpha1.PhaseProgressing}},
-		{name: "budget 200, the stable pod gone: the canary pod starts", stStable: s, stCanary: c, async: true, budget: budget(200),
+		{name: "budget 212, the stable pod gone: the canary pod starts", stStable: s, stCanary: c, async: true, budget: budget(212),
 			stable: seen{s, 3, 3, 3},
 			want:   want{3, 1, 25, false, false, v1alpha1.PhaseProgressing}},
-		{name: "budget 200, the stable pod still shutting down: the canary waits", stStable: s, stCanary: c, async: true, budget: budget(200),
+		{name: "budget 212, the stable pod still shutting down: the canary waits", stStable: s, stCanary: c, async: true, budget: budget(212),
 			stable: seen{s, 3, 4, 3},
 			want:   want{3, 0, 0, false, false, v1alpha1.PhaseProgressing}},
-		{name: "a step that cannot fit even once settled holds where it is", stStable: &bigStable, stCanary: c, async: true, budget: budget(250),
+		{name: "a step that cannot fit even once settled holds where it is", stStable: &bigStable, stCanary: c, async: true, budget: budget(265),
 			stable: seen{&bigStable, 4, 4, 4},
 			want:   want{4, 0, 0, false, false, v1alpha1.PhaseProgressing}},
 		{name: "promoted: the canary keeps the pods NAME-stable still lacks", stStable: c, async: true,

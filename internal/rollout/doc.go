@@ -72,8 +72,9 @@
 // # Connection budget
 //
 // With spec.database.maxServerConnections set, (stable pods + canary pods + one surge
-// pod of each Deployment replacing pods of another template) × (size + maxOverflow of
-// the pods' own revision) never exceeds it, at any moment (budget.go is the one place
+// pod of each Deployment replacing pods of another template) × (the connections one pod
+// of its own revision may open: size + maxOverflow + 3, v1alpha1.PoolSpec.ConnectionsPerPod)
+// never exceeds it, at any moment (budget.go is the one place
 // that counts; a Deployment may surge only when its extra pod fits, TrackPlan.Surge): pods on their way out are
 // counted until the Deployment reports them gone (including status.terminatingReplicas
 // where the API server reports it), so shrinking comes before growing. When the

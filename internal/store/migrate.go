@@ -15,6 +15,12 @@ import (
 	"github.com/interviewapi/operator/internal/store/migrations"
 )
 
+// MigrationConnections is how many connections a migration run opens: the session that
+// holds the advisory lock and the one the migrations run on. The server runs it at
+// start, beside its pool; the connection budget counts them
+// (v1alpha1.ServerConnectionsOutsidePool).
+const MigrationConnections = 2
+
 // migrateConnectTimeout bounds each connection attempt of a migration run, so that a
 // database that is down fails the run quickly and the caller can retry.
 const migrateConnectTimeout = 5 * time.Second
@@ -30,7 +36,7 @@ func Migrate(ctx context.Context, databaseURL string, log *slog.Logger) ([]strin
 	cfg.ConnectTimeout = migrateConnectTimeout
 	db := stdlib.OpenDB(*cfg)
 	defer db.Close()
-	db.SetMaxOpenConns(2) // the advisory-lock session and the migration itself
+	db.SetMaxOpenConns(MigrationConnections)
 
 	applied, err := migrate(ctx, db, log)
 	if err != nil {

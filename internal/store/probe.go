@@ -21,6 +21,10 @@ type Prober struct {
 	conn  *pgx.Conn // guarded by token
 }
 
+// ProbeConnections is how many connections a Prober opens: one, outside the engine's
+// pool. The connection budget counts it (v1alpha1.ServerConnectionsOutsidePool).
+const ProbeConnections = 1
+
 // NewProber returns a Prober whose every Ping takes at most timeout.
 func NewProber(databaseURL string, timeout time.Duration) (*Prober, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)

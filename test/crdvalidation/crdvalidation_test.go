@@ -119,15 +119,16 @@ func invalidCases() []invalidCase {
 			[]string{"spec.database.urlSecretRef.name", "at least 1 chars long"}},
 		{"max server connections 0", `{spec: {database: {maxServerConnections: 0}}}`,
 			[]string{"spec.database.maxServerConnections", "greater than or equal to 1"}},
+		// Each pod counts pool.size + pool.maxOverflow + 3 (v1alpha1.ServerConnectionsOutsidePool).
 		{"max server connections below replicas × pool with defaults",
-			`{spec: {replicas: 4, database: {maxServerConnections: 199}}}`,
-			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow)"}},
+			`{spec: {replicas: 4, database: {maxServerConnections: 211}}}`,
+			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow + 3)"}},
 		{"max server connections below replicas × pool",
 			`{spec: {replicas: 3, database: {maxServerConnections: 20, pool: {size: 5, maxOverflow: 2}}}}`,
-			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow)"}},
+			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow + 3)"}},
 		{"max server connections below default replicas × pool",
-			`{spec: {replicas: null, database: {maxServerConnections: 99}}}`,
-			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow)"}},
+			`{spec: {replicas: null, database: {maxServerConnections: 105}}}`,
+			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow + 3)"}},
 	}
 }
 
@@ -226,7 +227,7 @@ func testAcceptsBounds(t *testing.T, e *envtest.Env) {
 		{"one step of 100", `{spec: {rollout: {steps: [{weight: 100}]}}}`},
 		{"20 steps", fmt.Sprintf(`{spec: {rollout: {steps: %s}}}`, stepsYAML(20))},
 		{"thresholds at their limits", `{spec: {rollout: {analysis: {interval: 5s, minAcquires: 0, thresholds: {maxPoolUtilization: "1", maxAcquireTimeoutRatio: "0", maxErrorRatio: "1.0", maxP99VsStable: "0"}}}}}`},
-		{"budget exactly replicas × pool", `{spec: {replicas: 4, database: {maxServerConnections: 200}}}`},
+		{"budget exactly replicas × connections per pod", `{spec: {replicas: 4, database: {maxServerConnections: 212}}}`},
 		{"budget with zero replicas", `{spec: {replicas: 0, database: {maxServerConnections: 1}}}`},
 		{"pause on failure with prometheus", `{spec: {rollout: {onFailure: Pause, analysis: {prometheus: {address: "http://prometheus.monitoring:9090"}}}}}`},
 	}

@@ -3,6 +3,7 @@
 package dashboards
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/internal/metricnames"
 )
 
@@ -54,6 +56,29 @@ func TestDashboardsUseExportedServerMetrics(t *testing.T) {
 	}
 	if used == 0 {
 		t.Error("no dashboard or rule reads a server metric: the pattern or the files moved")
+	}
+}
+
+// budgetCount matches a query that counts the connections of the server pods as the
+// connection budget does: the pool's cap plus a number a pod.
+var budgetCount = regexp.MustCompile(metricnames.PoolMaxConnections + `\{[^}]*\} \+ (\d+)\)`)
+
+// TestDashboardsCountConnectionsAsTheBudget: a panel that shows what
+// spec.database.maxServerConnections counts adds the server's connections outside its
+// pool exactly as the operator does (v1alpha1.ServerConnectionsOutsidePool).
+func TestDashboardsCountConnectionsAsTheBudget(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "config", "grafana", "interviewapi-pool-health.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := budgetCount.FindAllStringSubmatch(strings.ReplaceAll(string(b), `\"`, `"`), -1)
+	if len(found) == 0 {
+		t.Fatal("the pool-health dashboard has no panel counting connections as the budget does")
+	}
+	for _, m := range found {
+		if m[1] != fmt.Sprint(v1alpha1.ServerConnectionsOutsidePool) {
+			t.Errorf("the dashboard adds %s connections a pod to the pool's cap, the operator's budget %d", m[1], v1alpha1.ServerConnectionsOutsidePool)
+		}
 	}
 }
 
