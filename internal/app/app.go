@@ -95,7 +95,7 @@ func New(cfg config.Config, log *slog.Logger, version string) (*App, error) {
 	a.service = service.New(service.Deps{Store: a.store, Generator: gen, GeneratorInfo: info,
 		Prober: a.prober, Pool: a.pool, Log: log, GeneratorProbe: probe})
 	a.handler, err = httpapi.NewRouter(httpapi.Deps{
-		Service: a.service, Store: a.store, Prober: a.prober, Pool: a.pool, Registry: a.registry,
+		Service: a.service, Prober: a.prober, Pool: a.pool, Registry: a.registry,
 		Lifecycle: a, MonitoringEnabled: cfg.MonitoringEnabled, Version: version, Log: log,
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package httpapi is the HTTP face of the interview API: the gin router, request
 // decoding, response types, the one mapping from errors to status codes, and the
-// middleware (HTTP metrics, recovery, the request scope of the store).
+// middleware (HTTP metrics, recovery). It never sees the store: how long a request holds
+// a database connection is the service's and the engine's business.
 package httpapi
 
 import (
@@ -15,7 +16,6 @@ import (
 
 	"github.com/interviewapi/operator/internal/poolstats"
 	"github.com/interviewapi/operator/internal/service"
-	"github.com/interviewapi/operator/internal/store"
 )
 
 // Lifecycle is the server's state as far as readiness is concerned.
@@ -29,7 +29,6 @@ type Lifecycle interface {
 // Deps are what the router serves.
 type Deps struct {
 	Service *service.Service
-	Store   store.Store // for the request scope
 	Prober  service.Prober
 	Pool    *poolstats.Recorder
 	// Registry serves /metrics; the HTTP metrics are registered in it.
@@ -64,7 +63,7 @@ func NewRouter(d Deps) (http.Handler, error) {
 			message: fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path)})
 	})
 
-	api := r.Group("/api/v1", h.requireSchema, requestScope(d.Store, d.Log))
+	api := r.Group("/api/v1", h.requireSchema)
 	api.POST("/parse-jd", h.parseJD)
 	api.POST("/analyze-answer", h.analyzeAnswer)
 	api.GET("/sessions/:id", h.session)
@@ -76,21 +75,6 @@ func NewRouter(d Deps) (http.Handler, error) {
 	r.GET("/monitoring/database", h.monitoringDatabase)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry})))
 	return r, nil
-}
-
-// requestScope opens the store's request scope around a handler: the sync engine holds
-// one connection from the request's first statement until this returns.
-func requestScope(st store.Store, log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, release, err := st.BeginRequest(c.Request.Context())
-		if err != nil {
-			respondError(c, log, err)
-			return
-		}
-		defer release()
-		c.Request = c.Request.WithContext(ctx)
-		c.Next()
-	}
 }
 
 // recovery turns a panic into a logged 500 with the usual error body.
@@ -109,5 +93,5 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// contextOf is the request's context, which carries the store's request scope.
+// contextOf is the request's context.
 func contextOf(c *gin.Context) context.Context { return c.Request.Context() }

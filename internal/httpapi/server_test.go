@@ -82,7 +82,7 @@ func newTestServer(t *testing.T, e storetest.Engine, databaseURL string, opts se
 	svc := service.New(deps)
 	lc := &lifecycle{}
 	h, err := httpapi.NewRouter(httpapi.Deps{
-		Service: svc, Store: st, Prober: prober, Pool: rec, Registry: reg, Lifecycle: lc,
+		Service: svc, Prober: prober, Pool: rec, Registry: reg, Lifecycle: lc,
 		MonitoringEnabled: !opts.monitoringDisabled, Version: "test", Log: log,
 	})
 	if err != nil {

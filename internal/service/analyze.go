@@ -43,6 +43,11 @@ func (s *Service) AnalyzeAnswer(ctx context.Context, in AnalyzeInput) (store.Ans
 	if err := in.validate(); err != nil {
 		return store.AnswerAnalysis{}, err
 	}
+	ctx, end, err := s.operation(ctx)
+	if err != nil {
+		return store.AnswerAnalysis{}, err
+	}
+	defer end()
 	if !isUUID(in.SessionID) {
 		return store.AnswerAnalysis{}, store.SessionNotFound(in.SessionID)
 	}
@@ -77,6 +82,11 @@ func (s *Service) Session(ctx context.Context, id string) (store.SessionDetail, 
 	if !isUUID(id) {
 		return store.SessionDetail{}, store.SessionNotFound(id)
 	}
+	ctx, end, err := s.operation(ctx)
+	if err != nil {
+		return store.SessionDetail{}, err
+	}
+	defer end()
 	return s.store.Session(ctx, id)
 }
 

@@ -64,6 +64,11 @@ func (s *Service) ParseJD(ctx context.Context, in ParseJDInput) (store.Session, 
 	if err := in.validate(); err != nil {
 		return store.Session{}, err
 	}
+	ctx, end, err := s.operation(ctx)
+	if err != nil {
+		return store.Session{}, err
+	}
+	defer end()
 	tax, err := s.skillsTaxonomy(ctx)
 	if err != nil {
 		return store.Session{}, err

@@ -85,6 +85,17 @@ func New(d Deps) *Service {
 	return s
 }
 
+// operation opens the store's scope of one API operation (store.Store.BeginRequest):
+// the sync engine holds one connection from the operation's first statement until end
+// is called, across the generator, as the legacy session-per-request design does; the
+// async engine holds nothing. The service decides it, not the HTTP layer: an operation
+// is the unit of work the legacy session covered, and the service is what knows one
+// (each endpoint runs exactly one; the HTTP layer only decodes, answers and maps
+// errors, and never sees the store).
+func (s *Service) operation(ctx context.Context) (scoped context.Context, end func(), err error) {
+	return s.store.BeginRequest(ctx)
+}
+
 // LoadTaxonomy loads the skills taxonomy if it is not loaded yet. Requests load it on
 // demand; calling it once the schema is migrated saves the first request the wait.
 func (s *Service) LoadTaxonomy(ctx context.Context) error {

@@ -36,6 +36,10 @@ type ServicesReport struct {
 // Services reports the question bank, the generator, the session store and the
 // database. It never fails: what cannot be reached is reported down, with why.
 func (s *Service) Services(ctx context.Context) ServicesReport {
+	if scoped, end, err := s.operation(ctx); err == nil {
+		ctx = scoped
+		defer end()
+	}
 	counts, countErr := s.store.Counts(ctx)
 	probeErr := s.prober.Ping(ctx)
 	snap := s.pool.Snapshot()

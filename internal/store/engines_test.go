@@ -212,37 +212,31 @@ func mapsEqual(a, b map[string]string) bool {
 // TestEngineConnectionHolding checks the difference between the modes: the sync engine
 // holds one connection for a whole request scope, the async engine only per statement.
 func TestEngineConnectionHolding(t *testing.T) {
-	url := storetest.MigratedDatabase(t)
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Mode), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			s, rec := storetest.OpenStore(t, e, url, storetest.Settings())
-			scoped, release, err := s.BeginRequest(ctx)
-			if err != nil {
+	eachEngine(t, storetest.MigratedDatabase(t), func(t *testing.T, ctx context.Context, e storetest.Engine, s store.Store, rec *poolstats.Recorder) {
+		scoped, release, err := s.BeginRequest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if _, err := s.Counts(scoped); err != nil {
 				t.Fatal(err)
 			}
-			for i := 0; i < 3; i++ {
-				if _, err := s.Counts(scoped); err != nil {
-					t.Fatal(err)
-				}
-			}
-			held := rec.Snapshot().Pool.CheckedOut
-			acquires := rec.Snapshot().Pool.AcquiresTotal
-			release()
-			wantHeld, wantAcquires := 1, uint64(1)
-			if e.Mode == store.ModeAsync {
-				wantHeld, wantAcquires = 0, 3
-			}
-			if held != wantHeld || acquires != wantAcquires {
-				t.Errorf("within a request: %d connections held after 3 statements, %d acquires; want %d and %d",
-					held, acquires, wantHeld, wantAcquires)
-			}
-			if after := rec.Snapshot().Pool.CheckedOut; after != 0 {
-				t.Errorf("%d connections still held after release", after)
-			}
-		})
-	}
+		}
+		held := rec.Snapshot().Pool.CheckedOut
+		acquires := rec.Snapshot().Pool.AcquiresTotal
+		release()
+		wantHeld, wantAcquires := 1, uint64(1)
+		if e.Mode == store.ModeAsync {
+			wantHeld, wantAcquires = 0, 3
+		}
+		if held != wantHeld || acquires != wantAcquires {
+			t.Errorf("within a request: %d connections held after 3 statements, %d acquires; want %d and %d",
+				held, acquires, wantHeld, wantAcquires)
+		}
+		if after := rec.Snapshot().Pool.CheckedOut; after != 0 {
+			t.Errorf("%d connections still held after release", after)
+		}
+	})
 }
 
 // lockBank makes every read of skill_aliases wait, from a connection outside the engine,
@@ -406,33 +400,40 @@ func waitFor(t *testing.T, cond func() bool) {
 // statement at a time (and a transaction around the two inserts of a session), the async
 // engine with independent statements pipelined in one batch.
 func TestEngineRoundTrips(t *testing.T) {
-	url := storetest.MigratedDatabase(t)
+	eachEngine(t, storetest.MigratedDatabase(t), func(t *testing.T, ctx context.Context, e storetest.Engine, s store.Store, rec *poolstats.Recorder) {
+		trips := func() uint64 { return rec.Snapshot().Queries.RoundTripsTotal }
+
+		sn := newSession()
+		before := trips()
+		if err := s.CreateSession(ctx, sn); err != nil {
+			t.Fatal(err)
+		}
+		writeTrips := trips() - before
+		before = trips()
+		if _, err := s.Session(ctx, sn.ID); err != nil {
+			t.Fatal(err)
+		}
+		readTrips := trips() - before
+
+		wantWrite, wantRead := uint64(4), uint64(3) // BEGIN, INSERT, INSERT, COMMIT; three SELECTs
+		if e.Mode == store.ModeAsync {
+			wantWrite, wantRead = 1, 1
+		}
+		if writeTrips != wantWrite || readTrips != wantRead {
+			t.Errorf("CreateSession took %d round trips, Session %d; want %d and %d", writeTrips, readTrips, wantWrite, wantRead)
+		}
+	})
+}
+
+// eachEngine runs body for both engines on the database at url, with the test pool
+// settings and a context that ends after 20s.
+func eachEngine(t *testing.T, url string, body func(t *testing.T, ctx context.Context, e storetest.Engine, s store.Store, rec *poolstats.Recorder)) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e.Mode), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			s, rec := storetest.OpenStore(t, e, url, storetest.Settings())
-			trips := func() uint64 { return rec.Snapshot().Queries.RoundTripsTotal }
-
-			sn := newSession()
-			before := trips()
-			if err := s.CreateSession(ctx, sn); err != nil {
-				t.Fatal(err)
-			}
-			writeTrips := trips() - before
-			before = trips()
-			if _, err := s.Session(ctx, sn.ID); err != nil {
-				t.Fatal(err)
-			}
-			readTrips := trips() - before
-
-			wantWrite, wantRead := uint64(4), uint64(3) // BEGIN, INSERT, INSERT, COMMIT; three SELECTs
-			if e.Mode == store.ModeAsync {
-				wantWrite, wantRead = 1, 1
-			}
-			if writeTrips != wantWrite || readTrips != wantRead {
-				t.Errorf("CreateSession took %d round trips, Session %d; want %d and %d", writeTrips, readTrips, wantWrite, wantRead)
-			}
+			body(t, ctx, e, s, rec)
 		})
 	}
 }

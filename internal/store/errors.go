@@ -8,8 +8,11 @@ import (
 	"io"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/interviewapi/operator/internal/poolstats"
 )
 
 // Sentinel errors; the HTTP layer maps each to one status code.
@@ -45,6 +48,20 @@ func Classify(err error, connClosed bool) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, pgErr.Detail)
 	}
 	return err
+}
+
+// AcquireError is the error of an acquire that did not get a connection, the same for
+// both engines: the pool timeout is ErrPoolTimeout, a caller that gave up gets its own
+// context error back, and a connection that could not be made is ErrUnavailable
+// wrapping why. result is how poolstats classified the acquire (never Success).
+func AcquireError(ctx context.Context, result poolstats.Result, timeout time.Duration, err error) error {
+	switch result {
+	case poolstats.Timeout:
+		return fmt.Errorf("%w (%s)", ErrPoolTimeout, timeout)
+	case poolstats.Canceled:
+		return ctx.Err()
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
 // IsConnectionFailure reports whether err means that the database could not be reached,

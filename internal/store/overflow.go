@@ -3,7 +3,41 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/interviewapi/operator/internal/poolstats"
 )
+
+// ConfigureConnections sets what both engines set on each of their connections: an
+// attempt to connect gives up within the pool timeout (a request never waits longer for
+// a new connection than for a free one), and every statement, batch and (with
+// pgxpool) acquire is traced into the pool statistics.
+func ConfigureConnections(cfg *pgx.ConnConfig, settings PoolSettings, rec *poolstats.Recorder) {
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > settings.AcquireTimeout {
+		cfg.ConnectTimeout = settings.AcquireTimeout
+	}
+	cfg.Tracer = rec.PgxTracer()
+}
+
+// StartPoolUpkeep runs an engine's pool upkeep in the background: warmUp once (nil for
+// none), then the overflow trimmer on sample and closeIdle (RunOverflowTrimmer). stop
+// ends it and waits until it has.
+func StartPoolUpkeep(settings PoolSettings, warmUp func(context.Context), sample func() (idle, open int), closeIdle func(n int)) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if warmUp != nil {
+			warmUp(ctx)
+		}
+		RunOverflowTrimmer(ctx, settings, sample, closeIdle)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
 
 // DefaultOverflowIdle is how long the load must go without needing an overflow
 // connection before it is closed.

@@ -20,6 +20,18 @@ type sessionQuestionRow struct {
 	Source     string   `json:"source"`
 }
 
+// CreateSessionArgs returns the parameters of the two statements that store a session:
+// SQLInsertSession's and SQLInsertSessionQuestions'.
+func CreateSessionArgs(s Session) (session, questions []any, err error) {
+	if session, err = InsertSessionArgs(s); err != nil {
+		return nil, nil, err
+	}
+	if questions, err = InsertSessionQuestionsArgs(s); err != nil {
+		return nil, nil, err
+	}
+	return session, questions, nil
+}
+
 // InsertSessionArgs returns the parameters of SQLInsertSession.
 func InsertSessionArgs(s Session) ([]any, error) {
 	skills := s.Skills

@@ -26,10 +26,11 @@ const (
 type Store interface {
 	// Mode reports the engine.
 	Mode() Mode
-	// BeginRequest opens the scope of one HTTP request; release ends it and must be
-	// called exactly once. The sync engine checks one connection out on the scope's
-	// first statement and holds it until release, like the legacy session-per-request
-	// design (an ORM session that connects lazily); the async engine's scope is empty.
+	// BeginRequest opens the scope of one API operation (the service layer opens it,
+	// service.operation); release ends it and must be called exactly once. The sync
+	// engine checks one connection out on the scope's first statement and holds it
+	// until release, like the legacy session-per-request design (an ORM session that
+	// connects lazily); the async engine's scope is empty.
 	// The error is reserved for engines that must acquire eagerly; neither does today.
 	BeginRequest(ctx context.Context) (scoped context.Context, release func(), err error)
 

@@ -11,87 +11,31 @@ import (
 	"github.com/interviewapi/operator/internal/store"
 )
 
-// SkillAliases implements store.Store.
-func (s *Store) SkillAliases(ctx context.Context) ([]store.SkillAlias, error) {
-	var out []store.SkillAlias
-	err := s.run(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, store.SQLSkillAliases)
-		if err != nil {
-			return fmt.Errorf("query skill aliases: %w", err)
-		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.SkillAlias, error) {
-			var a store.SkillAlias
-			err := row.Scan(&a.Alias, &a.SkillID, &a.SkillName)
-			return a, err
-		})
-		if err != nil {
-			return fmt.Errorf("scan skill aliases: %w", err)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// BankQuestions implements store.Store.
-func (s *Store) BankQuestions(ctx context.Context, q store.BankQuery) ([]store.Question, error) {
-	var out []store.Question
-	err := s.run(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, store.SQLBankQuestions, q.SkillIDs, q.Difficulty, q.Seed, q.PerSkill)
-		if err != nil {
-			return fmt.Errorf("query question bank: %w", err)
-		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Question, error) {
-			var bq store.Question
-			err := row.Scan(&bq.ID, &bq.SkillID, &bq.SkillName, &bq.Difficulty, &bq.Kind, &bq.Text, &bq.KeyPoints)
-			return bq, err
-		})
-		if err != nil {
-			return fmt.Errorf("scan questions: %w", err)
-		}
-		return nil
-	})
-	return out, err
-}
+// Each method holds a connection for one statement, or for one pipelined batch of the
+// statements it can send together (CreateSession, Session, Counts): one round trip.
+// Rows are read by the shared scanners (store/scan.go).
 
 // CreateSession implements store.Store: both inserts travel in one pipelined batch,
 // which PostgreSQL runs as one implicit transaction, so they commit together in a
 // single round trip.
 func (s *Store) CreateSession(ctx context.Context, sn store.Session) error {
-	sessionArgs, err := store.InsertSessionArgs(sn)
-	if err != nil {
-		return err
-	}
-	questionArgs, err := store.InsertSessionQuestionsArgs(sn)
+	sessionArgs, questionArgs, err := store.CreateSessionArgs(sn)
 	if err != nil {
 		return err
 	}
 	var b pgx.Batch
 	b.Queue(store.SQLInsertSession, sessionArgs...)
 	b.Queue(store.SQLInsertSessionQuestions, questionArgs...)
-	return s.run(ctx, func(c *pgxpool.Conn) error {
-		if err := c.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("insert session: %w", err)
-		}
-		return nil
-	})
+	return s.sendBatch(ctx, &b, "insert session")
 }
 
 // SessionQuestion implements store.Store.
 func (s *Store) SessionQuestion(ctx context.Context, sessionID, questionID string) (store.SessionQuestion, error) {
 	var q store.SessionQuestion
-	err := s.run(ctx, func(c *pgxpool.Conn) error {
-		var found bool
-		err := c.QueryRow(ctx, store.SQLSessionQuestion, sessionID, questionID).Scan(
-			&found, &q.Position, &q.ID, &q.SkillID, &q.SkillName, &q.Difficulty, &q.Kind, &q.Text, &q.KeyPoints, &q.Source)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return store.SessionNotFound(sessionID)
-		case err != nil:
-			return fmt.Errorf("query session question: %w", err)
-		case !found:
-			return store.QuestionNotFound(sessionID, questionID)
-		}
-		return nil
+	err := s.run(ctx, func(c *pgxpool.Conn) (err error) {
+		q, err = store.ScanOneSessionQuestion(c.QueryRow(ctx, store.SQLSessionQuestion, sessionID, questionID),
+			store.PgxTextArray, sessionID, questionID)
+		return err
 	})
 	return q, err
 }
@@ -111,49 +55,29 @@ func (s *Store) CreateAnalysis(ctx context.Context, a *store.AnswerAnalysis) err
 func (s *Store) Session(ctx context.Context, id string) (store.SessionDetail, error) {
 	var d store.SessionDetail
 	var b pgx.Batch
-	var skills, sources []byte
-	found := true
-	b.Queue(store.SQLSession, id).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&d.ID, &d.Role, &d.Seniority, &d.Difficulty, &d.JobDescription, &skills, &sources, &d.CreatedAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			found = false
-			return nil
+	var notFound error // an unknown session still lets the batch read its other results
+	b.Queue(store.SQLSession, id).QueryRow(func(row pgx.Row) (err error) {
+		d.Session, err = store.ScanSession(row, id)
+		if errors.Is(err, store.ErrNotFound) {
+			notFound, err = err, nil
 		}
 		return err
 	})
-	b.Queue(store.SQLSessionQuestions, id).Query(func(rows pgx.Rows) error {
-		var err error
-		d.Questions, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.SessionQuestion, error) {
-			var q store.SessionQuestion
-			err := row.Scan(&q.Position, &q.ID, &q.SkillID, &q.SkillName, &q.Difficulty, &q.Kind, &q.Text, &q.KeyPoints, &q.Source)
-			return q, err
+	b.Queue(store.SQLSessionQuestions, id).Query(func(rows pgx.Rows) (err error) {
+		d.Questions, err = collect(rows, nil, store.ScanSessionQuestion)
+		return err
+	})
+	b.Queue(store.SQLSessionAnalyses, id).Query(func(rows pgx.Rows) (err error) {
+		d.Analyses, err = collect(rows, nil, func(r store.Row, array store.TextArray) (store.AnswerAnalysis, error) {
+			return store.ScanAnswerAnalysis(r, array, id)
 		})
 		return err
 	})
-	b.Queue(store.SQLSessionAnalyses, id).Query(func(rows pgx.Rows) error {
-		var err error
-		d.Analyses, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AnswerAnalysis, error) {
-			a := store.AnswerAnalysis{SessionID: id}
-			err := row.Scan(&a.ID, &a.QuestionID, &a.Answer, &a.Score, &a.Coverage, &a.Depth, &a.Structure, &a.Examples,
-				&a.CoveredPoints, &a.MissedPoints, &a.Strengths, &a.Improvements, &a.CreatedAt)
-			return a, err
-		})
-		return err
-	})
-	err := s.run(ctx, func(c *pgxpool.Conn) error {
-		if err := c.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("read session: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.sendBatch(ctx, &b, "read session"); err != nil {
 		return store.SessionDetail{}, err
 	}
-	if !found {
-		return store.SessionDetail{}, store.SessionNotFound(id)
-	}
-	if err := store.DecodeSessionJSON(&d.Session, skills, sources); err != nil {
-		return store.SessionDetail{}, err
+	if notFound != nil {
+		return store.SessionDetail{}, notFound
 	}
 	return d, nil
 }
@@ -162,17 +86,36 @@ func (s *Store) Session(ctx context.Context, id string) (store.SessionDetail, er
 func (s *Store) Counts(ctx context.Context) (store.Counts, error) {
 	var c store.Counts
 	var b pgx.Batch
-	b.Queue(store.SQLBankCounts).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&c.Skills, &c.Aliases, &c.Questions)
-	})
-	b.Queue(store.SQLSessionCounts).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&c.SessionsApprox, &c.AnalysesApprox)
-	})
-	err := s.run(ctx, func(conn *pgxpool.Conn) error {
-		if err := conn.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("count: %w", err)
+	b.Queue(store.SQLBankCounts).QueryRow(func(row pgx.Row) error { return store.ScanBankCounts(row, &c) })
+	b.Queue(store.SQLSessionCounts).QueryRow(func(row pgx.Row) error { return store.ScanSessionCounts(row, &c) })
+	return c, s.sendBatch(ctx, &b, "count")
+}
+
+// sendBatch sends a pipelined batch on one connection, held for the round trip.
+func (s *Store) sendBatch(ctx context.Context, b *pgx.Batch, what string) error {
+	return s.run(ctx, func(c *pgxpool.Conn) error {
+		if err := c.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		return nil
 	})
-	return c, err
+}
+
+// queryEach is the engine's store.QueryFunc: one query on a connection held for it.
+func (s *Store) queryEach(ctx context.Context, each func(store.Row, store.TextArray) error, query string, args ...any) error {
+	return s.run(ctx, func(c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, query, args...)
+		_, err = collect(rows, err, func(r store.Row, array store.TextArray) (struct{}, error) {
+			return struct{}{}, each(r, array)
+		})
+		return err
+	})
+}
+
+// collect reads every row of a query (rows and err as Query returned them) with scan.
+func collect[T any](rows pgx.Rows, err error, scan store.Scanner[T]) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row, store.PgxTextArray) })
 }

@@ -24,6 +24,8 @@ const healthCheckPeriod = 15 * time.Second
 
 // Store is the async engine. Create it with Open.
 type Store struct {
+	store.ListQueries // SkillAliases, BankQuestions on queryEach
+
 	pool     *pgxpool.Pool
 	settings store.PoolSettings
 	rec      *poolstats.Recorder
@@ -31,8 +33,7 @@ type Store struct {
 	closedIdle   atomic.Uint64
 	closedBroken atomic.Uint64
 
-	stopTrimmer context.CancelFunc
-	trimmerDone chan struct{}
+	stopUpkeep func()
 }
 
 var _ store.Store = (*Store)(nil)
@@ -47,6 +48,7 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	s := &Store{settings: settings, rec: rec}
+	s.ListQueries = store.ListQueries{Query: s.queryEach}
 	cfg.MaxConns = int32(settings.MaxConns())
 	// Size connections are opened at once rather than by the first requests: a new pod
 	// (a canary) then serves its first requests without waiting for connections to be
@@ -59,10 +61,7 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	// own idle reaper, which also closes the Size connections the seed keeps, is off.
 	cfg.MaxConnIdleTime = time.Duration(math.MaxInt64)
 	cfg.HealthCheckPeriod = healthCheckPeriod
-	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > settings.AcquireTimeout {
-		cfg.ConnConfig.ConnectTimeout = settings.AcquireTimeout
-	}
-	cfg.ConnConfig.Tracer = rec.PgxTracer() // also pgxpool's acquire tracer
+	store.ConfigureConnections(cfg.ConnConfig, settings, rec) // the tracer is also pgxpool's acquire tracer
 	cfg.BeforeClose = s.beforeClose
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
@@ -71,12 +70,8 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	s.pool = pool
 	rec.SetState(s.poolState)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopTrimmer, s.trimmerDone = cancel, make(chan struct{})
-	go func() {
-		defer close(s.trimmerDone)
-		store.RunOverflowTrimmer(ctx, settings, s.idleAndOpen, s.closeIdle)
-	}()
+	// pgxpool opens the MinConns itself: no warm-up of the engine's own.
+	s.stopUpkeep = store.StartPoolUpkeep(settings, nil, s.idleAndOpen, s.closeIdle)
 	return s, nil
 }
 
@@ -107,8 +102,7 @@ func (s *Store) BeginRequest(ctx context.Context) (context.Context, func(), erro
 
 // Close implements store.Store.
 func (s *Store) Close() {
-	s.stopTrimmer()
-	<-s.trimmerDone
+	s.stopUpkeep()
 	s.pool.Close()
 }
 
@@ -140,15 +134,10 @@ func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	actx, cancel := poolstats.AcquireContext(ctx, s.settings.AcquireTimeout)
 	defer cancel()
 	conn, err := s.pool.Acquire(actx)
-	switch poolstats.ClassifyAcquire(actx, err) {
-	case poolstats.Success:
-		return conn, nil
-	case poolstats.Timeout:
-		return nil, fmt.Errorf("%w (%s)", store.ErrPoolTimeout, s.settings.AcquireTimeout)
-	case poolstats.Canceled:
-		return nil, ctx.Err()
+	if result := poolstats.ClassifyAcquire(actx, err); result != poolstats.Success {
+		return nil, store.AcquireError(ctx, result, s.settings.AcquireTimeout, err)
 	}
-	return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	return conn, nil
 }
 
 func closeQuietly(conn *pgx.Conn) {

@@ -3,62 +3,18 @@ package pgsync
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/interviewapi/operator/internal/store"
 )
 
-// SkillAliases implements store.Store.
-func (s *Store) SkillAliases(ctx context.Context) ([]store.SkillAlias, error) {
-	var out []store.SkillAlias
-	err := s.run(ctx, func(sess *session) error {
-		rows, err := sess.conn.QueryContext(ctx, store.SQLSkillAliases)
-		if err != nil {
-			return fmt.Errorf("query skill aliases: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a store.SkillAlias
-			if err := rows.Scan(&a.Alias, &a.SkillID, &a.SkillName); err != nil {
-				return fmt.Errorf("scan skill alias: %w", err)
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
-// BankQuestions implements store.Store.
-func (s *Store) BankQuestions(ctx context.Context, q store.BankQuery) ([]store.Question, error) {
-	var out []store.Question
-	err := s.run(ctx, func(sess *session) error {
-		rows, err := sess.conn.QueryContext(ctx, store.SQLBankQuestions, q.SkillIDs, q.Difficulty, q.Seed, q.PerSkill)
-		if err != nil {
-			return fmt.Errorf("query question bank: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var bq store.Question
-			if err := rows.Scan(&bq.ID, &bq.SkillID, &bq.SkillName, &bq.Difficulty, &bq.Kind, &bq.Text,
-				sess.types.SQLScanner(&bq.KeyPoints)); err != nil {
-				return fmt.Errorf("scan question: %w", err)
-			}
-			out = append(out, bq)
-		}
-		return rows.Err()
-	})
-	return out, err
-}
+// The statements run one at a time on the request's connection (session), each a round
+// trip; only CreateSession needs a transaction. Rows are read by the shared scanners
+// (store/scan.go), arrays through the connection's pgx type map.
 
 // CreateSession implements store.Store: the session and its questions commit together.
 func (s *Store) CreateSession(ctx context.Context, sn store.Session) error {
-	sessionArgs, err := store.InsertSessionArgs(sn)
-	if err != nil {
-		return err
-	}
-	questionArgs, err := store.InsertSessionQuestionsArgs(sn)
+	sessionArgs, questionArgs, err := store.CreateSessionArgs(sn)
 	if err != nil {
 		return err
 	}
@@ -84,20 +40,10 @@ func (s *Store) CreateSession(ctx context.Context, sn store.Session) error {
 // SessionQuestion implements store.Store.
 func (s *Store) SessionQuestion(ctx context.Context, sessionID, questionID string) (store.SessionQuestion, error) {
 	var q store.SessionQuestion
-	err := s.run(ctx, func(sess *session) error {
-		var found bool
-		err := sess.conn.QueryRowContext(ctx, store.SQLSessionQuestion, sessionID, questionID).Scan(
-			&found, &q.Position, &q.ID, &q.SkillID, &q.SkillName, &q.Difficulty, &q.Kind, &q.Text,
-			sess.types.SQLScanner(&q.KeyPoints), &q.Source)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return store.SessionNotFound(sessionID)
-		case err != nil:
-			return fmt.Errorf("query session question: %w", err)
-		case !found:
-			return store.QuestionNotFound(sessionID, questionID)
-		}
-		return nil
+	err := s.run(ctx, func(sess *session) (err error) {
+		q, err = store.ScanOneSessionQuestion(sess.conn.QueryRowContext(ctx, store.SQLSessionQuestion, sessionID, questionID),
+			sess.array, sessionID, questionID)
+		return err
 	})
 	return q, err
 }
@@ -115,76 +61,60 @@ func (s *Store) CreateAnalysis(ctx context.Context, a *store.AnswerAnalysis) err
 // Session implements store.Store: three statements, one after the other.
 func (s *Store) Session(ctx context.Context, id string) (store.SessionDetail, error) {
 	var d store.SessionDetail
-	err := s.run(ctx, func(sess *session) error {
-		var skills, sources []byte
-		err := sess.conn.QueryRowContext(ctx, store.SQLSession, id).Scan(
-			&d.ID, &d.Role, &d.Seniority, &d.Difficulty, &d.JobDescription, &skills, &sources, &d.CreatedAt)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.SessionNotFound(id)
-		}
-		if err != nil {
-			return fmt.Errorf("query session: %w", err)
-		}
-		if err := store.DecodeSessionJSON(&d.Session, skills, sources); err != nil {
+	err := s.run(ctx, func(sess *session) (err error) {
+		if d.Session, err = store.ScanSession(sess.conn.QueryRowContext(ctx, store.SQLSession, id), id); err != nil {
 			return err
 		}
-		if d.Questions, err = sessionQuestions(ctx, sess, id); err != nil {
+		rows, err := sess.conn.QueryContext(ctx, store.SQLSessionQuestions, id)
+		if d.Questions, err = collect(rows, err, sess.array, store.ScanSessionQuestion); err != nil {
 			return err
 		}
-		d.Analyses, err = sessionAnalyses(ctx, sess, id)
+		rows, err = sess.conn.QueryContext(ctx, store.SQLSessionAnalyses, id)
+		d.Analyses, err = collect(rows, err, sess.array, func(r store.Row, array store.TextArray) (store.AnswerAnalysis, error) {
+			return store.ScanAnswerAnalysis(r, array, id)
+		})
 		return err
 	})
 	return d, err
-}
-
-func sessionQuestions(ctx context.Context, sess *session, id string) ([]store.SessionQuestion, error) {
-	rows, err := sess.conn.QueryContext(ctx, store.SQLSessionQuestions, id)
-	if err != nil {
-		return nil, fmt.Errorf("query session questions: %w", err)
-	}
-	defer rows.Close()
-	var out []store.SessionQuestion
-	for rows.Next() {
-		var q store.SessionQuestion
-		if err := rows.Scan(&q.Position, &q.ID, &q.SkillID, &q.SkillName, &q.Difficulty, &q.Kind, &q.Text,
-			sess.types.SQLScanner(&q.KeyPoints), &q.Source); err != nil {
-			return nil, fmt.Errorf("scan session question: %w", err)
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
-}
-
-func sessionAnalyses(ctx context.Context, sess *session, id string) ([]store.AnswerAnalysis, error) {
-	rows, err := sess.conn.QueryContext(ctx, store.SQLSessionAnalyses, id)
-	if err != nil {
-		return nil, fmt.Errorf("query session analyses: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AnswerAnalysis
-	for rows.Next() {
-		a := store.AnswerAnalysis{SessionID: id}
-		if err := rows.Scan(&a.ID, &a.QuestionID, &a.Answer, &a.Score, &a.Coverage, &a.Depth, &a.Structure, &a.Examples,
-			sess.types.SQLScanner(&a.CoveredPoints), sess.types.SQLScanner(&a.MissedPoints),
-			sess.types.SQLScanner(&a.Strengths), sess.types.SQLScanner(&a.Improvements), &a.CreatedAt); err != nil {
-			return nil, fmt.Errorf("scan analysis: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // Counts implements store.Store.
 func (s *Store) Counts(ctx context.Context) (store.Counts, error) {
 	var c store.Counts
 	err := s.run(ctx, func(sess *session) error {
-		if err := sess.conn.QueryRowContext(ctx, store.SQLBankCounts).Scan(&c.Skills, &c.Aliases, &c.Questions); err != nil {
-			return fmt.Errorf("count question bank: %w", err)
+		if err := store.ScanBankCounts(sess.conn.QueryRowContext(ctx, store.SQLBankCounts), &c); err != nil {
+			return err
 		}
-		if err := sess.conn.QueryRowContext(ctx, store.SQLSessionCounts).Scan(&c.SessionsApprox, &c.AnalysesApprox); err != nil {
-			return fmt.Errorf("count sessions: %w", err)
-		}
-		return nil
+		return store.ScanSessionCounts(sess.conn.QueryRowContext(ctx, store.SQLSessionCounts), &c)
 	})
 	return c, err
+}
+
+// queryEach is the engine's store.QueryFunc: one query on the request's connection.
+func (s *Store) queryEach(ctx context.Context, each func(store.Row, store.TextArray) error, query string, args ...any) error {
+	return s.run(ctx, func(sess *session) error {
+		rows, err := sess.conn.QueryContext(ctx, query, args...)
+		_, err = collect(rows, err, sess.array, func(r store.Row, array store.TextArray) (struct{}, error) {
+			return struct{}{}, each(r, array)
+		})
+		return err
+	})
+}
+
+// collect reads every row of a query (rows and err as QueryContext returned them) with
+// scan, as pgx.CollectRows does for the async engine.
+func collect[T any](rows *sql.Rows, err error, array store.TextArray, scan store.Scanner[T]) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows, array)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

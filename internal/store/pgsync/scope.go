@@ -19,6 +19,9 @@ type session struct {
 	types *pgtype.Map
 }
 
+// array is the session's store.TextArray.
+func (sess *session) array(p *[]string) any { return sess.types.SQLScanner(p) }
+
 // scope is one request's hold on a connection.
 type scope struct {
 	owner *Store

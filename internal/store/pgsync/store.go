@@ -37,6 +37,8 @@ const pingAfterIdle = time.Second
 
 // Store is the sync engine. Create it with Open.
 type Store struct {
+	store.ListQueries // SkillAliases, BankQuestions on queryEach
+
 	db       *sql.DB
 	settings store.PoolSettings
 	rec      *poolstats.Recorder
@@ -46,8 +48,7 @@ type Store struct {
 	closedLifetime atomic.Uint64
 	closedBroken   atomic.Uint64
 
-	stopTrimmer context.CancelFunc
-	trimmerDone chan struct{}
+	stopUpkeep func()
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,11 +61,9 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > settings.AcquireTimeout {
-		cfg.ConnectTimeout = settings.AcquireTimeout
-	}
-	cfg.Tracer = rec.PgxTracer()
+	store.ConfigureConnections(cfg, settings, rec)
 	s := &Store{settings: settings, rec: rec}
+	s.ListQueries = store.ListQueries{Query: s.queryEach}
 	connector := stdlib.GetConnector(*cfg,
 		stdlib.OptionAfterConnect(s.afterConnect),
 		// The engine pings idle connections itself in resetSession, where it can count
@@ -84,13 +83,7 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	}
 	rec.SetState(s.poolState)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopTrimmer, s.trimmerDone = cancel, make(chan struct{})
-	go func() {
-		defer close(s.trimmerDone)
-		s.warmUp(ctx)
-		store.RunOverflowTrimmer(ctx, settings, s.idleAndOpen, s.closeIdle)
-	}()
+	s.stopUpkeep = store.StartPoolUpkeep(settings, s.warmUp, s.idleAndOpen, s.closeIdle)
 	return s, nil
 }
 
@@ -141,8 +134,7 @@ func (s *Store) Mode() store.Mode { return store.ModeSync }
 
 // Close implements store.Store.
 func (s *Store) Close() {
-	s.stopTrimmer()
-	<-s.trimmerDone
+	s.stopUpkeep()
 	_ = s.db.Close()
 }
 
@@ -202,15 +194,10 @@ func (s *Store) acquire(ctx context.Context) (*sql.Conn, error) {
 	result := poolstats.ClassifyAcquire(actx, err)
 	cancel()
 	s.rec.AcquireFinished(start, result)
-	switch result {
-	case poolstats.Success:
-		return conn, nil
-	case poolstats.Timeout:
-		return nil, fmt.Errorf("%w (%s)", store.ErrPoolTimeout, s.settings.AcquireTimeout)
-	case poolstats.Canceled:
-		return nil, ctx.Err()
+	if result != poolstats.Success {
+		return nil, store.AcquireError(ctx, result, s.settings.AcquireTimeout, err)
 	}
-	return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	return conn, nil
 }
 
 // release returns a connection to the pool, or discards it when it is closed or left in
