@@ -132,9 +132,18 @@ deploy: manifests ## Deploy the operator (CRD, RBAC, manager) with kustomize to 
 ##@ Tools
 
 K8S_TOOLS := $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager $(K8S_BIN)/kubectl
+# The real node of the local cluster (see docs/localcluster.md): kubelet, kube-proxy
+# and kube-scheduler from the same pinned module, containerd with its runc shim and ctr.
+NODE_K8S_TOOLS := $(K8S_BIN)/kubelet $(K8S_BIN)/kube-proxy $(K8S_BIN)/kube-scheduler
+CONTAINERD_BIN := $(BIN)/containerd
+CONTAINERD_TOOLS := $(CONTAINERD_BIN)/containerd $(CONTAINERD_BIN)/containerd-shim-runc-v2 $(CONTAINERD_BIN)/ctr
 
 .PHONY: tools
-tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus and promtool into bin/ (once per pinned version).
+tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) node-tools ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus, promtool and the real node's programs into bin/ (once per pinned version).
+
+.PHONY: node-tools
+node-tools: $(NODE_K8S_TOOLS) $(CONTAINERD_TOOLS) ## Build kubelet, kube-proxy, kube-scheduler and containerd for the real node; install its Debian packages when root (hack/node-packages.sh).
+	@hack/node-packages.sh
 
 # The binaries are rebuilt only when the pinned versions (the tools' go.mod) change.
 $(K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
@@ -160,3 +169,27 @@ $(PROMETHEUS_TOOLS) &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum
 	@v=$$(awk '/^require github.com\/prometheus\/prometheus/{print $$3}' $<); echo "building prometheus, promtool $$v into $(BIN)"; \
 	cd hack/tools/prometheus && $(GO) build -tags remove_all_sd -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 	@touch $(PROMETHEUS_TOOLS)
+
+# kubelet, kube-proxy and kube-scheduler report the pinned version (in --version, the
+# Node's status and /version) instead of v0.0.0-master.
+K8S_VERSION = $(shell awk '/^require k8s.io\/kubernetes/{print $$3}' hack/tools/kubernetes/go.mod)
+K8S_VERSION_PKG := k8s.io/component-base/version
+K8S_LDFLAGS = -X $(K8S_VERSION_PKG).gitVersion=$(K8S_VERSION) \
+	-X $(K8S_VERSION_PKG).gitMajor=$(word 1,$(subst ., ,$(patsubst v%,%,$(K8S_VERSION)))) \
+	-X $(K8S_VERSION_PKG).gitMinor=$(word 2,$(subst ., ,$(K8S_VERSION))) \
+	-X $(K8S_VERSION_PKG).gitCommit= -X $(K8S_VERSION_PKG).gitTreeState=clean
+
+$(NODE_K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
+	@echo "building kubelet, kube-proxy, kube-scheduler $(K8S_VERSION) into $(K8S_BIN) (the first build takes several minutes)"
+	cd hack/tools/kubernetes && $(GO) build -ldflags "$(K8S_LDFLAGS)" -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kube-scheduler
+	@touch $(NODE_K8S_TOOLS)
+
+# containerd without cgo and without the snapshotters the node does not use (it runs
+# overlayfs), as its own build tags allow; runc comes from Debian (hack/node-packages.sh).
+CONTAINERD_VERSION = $(shell awk '/^require github.com\/containerd\/containerd\/v2/{print $$3}' hack/tools/containerd/go.mod)
+CONTAINERD_LDFLAGS = -X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
+
+$(CONTAINERD_TOOLS) &: hack/tools/containerd/go.mod hack/tools/containerd/go.sum
+	@echo "building containerd, containerd-shim-runc-v2, ctr $(CONTAINERD_VERSION) into $(CONTAINERD_BIN)"
+	cd hack/tools/containerd && CGO_ENABLED=0 $(GO) build -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "$(CONTAINERD_LDFLAGS)" -o $(CONTAINERD_BIN)/ github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
+	@touch $(CONTAINERD_TOOLS)
