@@ -13,8 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
-	"github.com/interviewapi/operator/internal/localcluster"
 	"github.com/interviewapi/operator/test/e2e/framework"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 // The demo's traffic.

@@ -1,7 +1,7 @@
 // Command demo shows the whole product working on this machine, without a cluster or
 // Docker: `make demo` runs it from the repository.
 //
-// It starts the local cluster (internal/localcluster: Kubernetes on loopback, pods as
+// It starts the local cluster (test/localcluster: Kubernetes on loopback, pods as
 // local processes, a throwaway PostgreSQL) in .demo/, runs the operator against it as a
 // local process (like `make run`, log in .demo/operator.log), applies the sample
 // InterviewAPI in sync mode with a rollout sized for a demo, and sends steady load

@@ -7,7 +7,7 @@
 //	go run ./hack/localcluster [flags]
 //	go run ./hack/localcluster service-addr [--dir DIR] NAMESPACE/NAME:PORT
 //
-// See internal/localcluster for what the node does and how it differs from a real one.
+// See test/localcluster for what the node does and how it differs from a real one.
 package main
 
 import (
@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/interviewapi/operator/internal/localcluster"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 func main() {

@@ -1,6 +1,6 @@
 //go:build e2e
 
-// Package e2e runs the product end to end on a local cluster (internal/localcluster):
+// Package e2e runs the product end to end on a local cluster (test/localcluster):
 // real server processes as pods, a real PostgreSQL, real load through the Service
 // proxy, and the operator as a local process or deployed in the cluster through its
 // RBAC. `make test-e2e` runs it (build tag e2e, after `make tools build`).

@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
-	"github.com/interviewapi/operator/internal/localcluster"
 	"github.com/interviewapi/operator/test/e2e/framework"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 // env is the one local cluster the scenarios share, each in its own namespace with its

@@ -1,7 +1,7 @@
 //go:build e2e
 
 // Package helminstall installs the operator's Helm chart into a local cluster
-// (internal/localcluster: pods run as local processes, with a real PostgreSQL) and
+// (test/localcluster: pods run as local processes, with a real PostgreSQL) and
 // follows a release through the life a platform team gives it: `helm install` (the CRD
 // included), the operator it deploys reconciling the sample InterviewAPI to Healthy
 // with nothing but its ServiceAccount's RBAC, `helm test`, and `helm uninstall`, which
@@ -33,7 +33,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
-	"github.com/interviewapi/operator/internal/localcluster"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 const (

@@ -1,4 +1,4 @@
-package localclustertest
+package localcluster_test
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/interviewapi/operator/internal/localcluster"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 // TestCluster starts one cluster and runs the behaviours that can share it side by

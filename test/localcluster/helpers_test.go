@@ -1,4 +1,4 @@
-package localclustertest
+package localcluster_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/interviewapi/operator/internal/localcluster"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 // podserverImage is the image reference the tests' pods use; the cluster maps its

@@ -1,4 +1,4 @@
-package localclustertest
+package localcluster_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/interviewapi/operator/internal/localcluster"
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 // Stop ends every process the cluster started: control plane, pods and PostgreSQL.

@@ -1,5 +1,5 @@
 // Package framework drives the product end to end on a local cluster
-// (internal/localcluster): it runs the operator as a process (local, or in the cluster
+// (test/localcluster): it runs the operator as a process (local, or in the cluster
 // through its RBAC), creates InterviewAPI instances with their own database, sends
 // steady load through the Service proxy with hack/loadgen while counting every answer,
 // waits for rollout states with deadlines, checks which database mode every pod runs,
