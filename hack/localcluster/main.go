@@ -53,13 +53,17 @@ func up(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("localcluster", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opts localcluster.Options
-	var images, crds repeated
+	var images, crds, tags, archives repeated
 	var verbose bool
+	var node string
 	fs.StringVar(&opts.Dir, "dir", "", "folder for the cluster's files, emptied of an earlier cluster's files (default: .localcluster in the repository)")
 	fs.StringVar(&opts.BinDir, "bin-dir", "", "folder of the binaries images map to (default: bin in the repository)")
 	fs.Var(&images, "image", "REPOSITORY=BINARY: run BINARY for images of REPOSITORY (full or last path element; repeatable)")
 	fs.Var(&crds, "crd", "CRD manifest file or folder to install (repeatable), e.g. config/crd/bases")
 	fs.BoolVar(&opts.NoDatabase, "no-database", false, "do not start PostgreSQL")
+	fs.StringVar(&node, "node", "auto", "the node: real (kubelet, containerd, kube-proxy; root), process (pods as local processes) or auto (real when this machine can run it)")
+	fs.Var(&archives, "image-archive", "image archive the real node imports (repeatable; default: bin/images/*.tar)")
+	fs.Var(&tags, "image-tag", "TAG: also tag every image the real node imports TAG (repeatable)")
 	fs.BoolVar(&verbose, "v", false, "copy the cluster's log (pods starting and stopping, service backends) to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,17 +80,21 @@ func up(args []string, stdout, stderr io.Writer) error {
 		opts.Images[repo] = bin
 	}
 	opts.CRDPaths = crds
+	opts.ImageTags = tags
+	if len(archives) > 0 {
+		opts.ImageArchives = archives
+	}
+	var err error
+	if opts.Node, err = localcluster.ParseNodeKind(node); err != nil {
+		return err
+	}
 	if verbose {
 		opts.Log = stderr
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	parts := "etcd, kube-apiserver, kube-controller-manager, node agent, service proxy"
-	if !opts.NoDatabase {
-		parts += ", PostgreSQL"
-	}
-	fmt.Fprintf(stdout, "localcluster: starting %s\n", parts)
+	fmt.Fprintf(stdout, "localcluster: starting (node %s)\n", opts.Node)
 	cluster, err := localcluster.Start(ctx, opts)
 	if err != nil {
 		return err
@@ -111,20 +119,23 @@ func printSummary(w io.Writer, c *localcluster.Cluster) {
 	fmt.Fprintf(w, "  kubeconfig   %s\n", c.Kubeconfig)
 	fmt.Fprintf(w, "               bin/k8s/kubectl --kubeconfig %s get pods -A\n", c.Kubeconfig)
 	fmt.Fprintf(w, "               . %s   (exports KUBECONFIG, LOCALCLUSTER_DIR, LOCALCLUSTER_DATABASE_URL)\n", filepath.Join(c.Dir, "env"))
-	fmt.Fprintf(w, "  node         %s: pods get addresses %s; their output goes to %s/pods/NAMESPACE/POD/CONTAINER.log\n",
-		c.NodeName, c.PodAddresses, c.Dir)
-	var mapped []string
-	for repo, bin := range c.Images {
-		mapped = append(mapped, repo+" → "+bin)
+	fmt.Fprintf(w, "  node         %s, %s node (%s)\n", c.NodeName, c.Node, c.NodeReason)
+	fmt.Fprintf(w, "               pods get addresses %s; their output goes to %s/pods/NAMESPACE/POD/CONTAINER.log\n",
+		c.PodAddresses, c.Dir)
+	if c.Node == localcluster.NodeProcess {
+		var mapped []string
+		for repo, bin := range c.Images {
+			mapped = append(mapped, repo+" → "+bin)
+		}
+		slices.Sort(mapped)
+		fmt.Fprintf(w, "  images       %s\n", strings.Join(mapped, "; "))
 	}
-	slices.Sort(mapped)
-	fmt.Fprintf(w, "  images       %s\n", strings.Join(mapped, "; "))
 	fmt.Fprintf(w, "  services     %s maps NAMESPACE/NAME:PORT to a local address; or: go run ./hack/localcluster service-addr --dir %s NAMESPACE/NAME:PORT\n",
 		filepath.Join(c.Dir, "services.json"), c.Dir)
 	if c.DatabaseURL != "" {
 		fmt.Fprintf(w, "  database     %s (Secret default/%s, key %s)\n", c.DatabaseURL, localcluster.DatabaseSecret, localcluster.DatabaseSecretKey)
 	}
-	fmt.Fprintf(w, "  logs         %s (etcd, kube-apiserver, kube-controller-manager, localcluster)\n", logs)
+	fmt.Fprintf(w, "  logs         %s (the control plane's, the node's programs', localcluster)\n", logs)
 	fmt.Fprintln(w, "Ctrl-C stops the cluster and everything it started.")
 }
 

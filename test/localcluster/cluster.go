@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -49,6 +52,14 @@ type Options struct {
 	NodeName string
 	// StartTimeout bounds Start. Default: 2 minutes.
 	StartTimeout time.Duration
+	// Node selects the node (real, process or auto). Default: NodeAuto.
+	Node NodeKind
+	// ImageArchives are the image archives (OCI layout tarballs, `make images`) the
+	// real node imports into containerd at start. Default: BinDir/images/*.tar.
+	ImageArchives []string
+	// ImageTags are more tags each imported image gets besides its own, e.g. the tag a
+	// test's manifests name. The process node ignores them, as it ignores tags.
+	ImageTags []string
 }
 
 // StartupTimes tell how long start-up took, from the call to Start.
@@ -80,6 +91,9 @@ type Cluster struct {
 	PodAddresses string
 	// Times measured during Start.
 	Times StartupTimes
+	// Node is the node that runs (NodeReal or NodeProcess) and NodeReason why.
+	Node       NodeKind
+	NodeReason string
 
 	layout    layout
 	log       *slog.Logger
@@ -92,6 +106,9 @@ type Cluster struct {
 	events    record.EventBroadcaster
 	addrLock  *os.File
 	stopNode  context.CancelFunc
+	real      *realNode
+	apiFwd    *forwarder
+	podLogs   *podLogCopier
 	informers informers.SharedInformerFactory
 	stopInf   chan struct{}
 
@@ -112,6 +129,16 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	defer cancel()
 
 	c := &Cluster{Dir: opts.Dir, NodeName: opts.NodeName, Images: map[string]string{}, layout: layout{dir: opts.Dir}}
+	kind, reason, err := chooseNode(&opts)
+	if err != nil {
+		return nil, err
+	}
+	c.Node, c.NodeReason = kind, reason
+	if kind == NodeReal {
+		if c.real, err = newRealNode(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
 	for repo, bin := range opts.Images {
 		if !filepath.IsAbs(bin) {
 			bin = filepath.Join(opts.BinDir, bin)
@@ -136,7 +163,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	c.Times.Ready = time.Since(begin)
-	c.log.Info("cluster ready", "apiserver", c.APIServerURL, "kubeconfig", c.Kubeconfig,
+	c.log.Info("cluster ready", "node", c.Node, "why", c.NodeReason, "apiserver", c.APIServerURL, "kubeconfig", c.Kubeconfig,
 		"apiserverReady", c.Times.APIServerReady, "ready", c.Times.Ready)
 	return c, nil
 }
@@ -155,11 +182,21 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 	})
 	defer dbDone.wait()
 
-	creds, err := newCredentials(c.layout.pki())
+	var extraIPs []net.IP
+	if c.real != nil {
+		extraIPs = apiserverSANs()
+	}
+	creds, err := newCredentials(c.layout.pki(), extraIPs)
 	if err != nil {
 		return err
 	}
-	c.cp = &controlPlane{layout: c.layout, k8sBinDir: opts.KubernetesBinDir, creds: creds}
+	c.cp = &controlPlane{layout: c.layout, k8sBinDir: opts.KubernetesBinDir, creds: creds, net: hostNet()}
+	if c.real != nil {
+		c.real.log = c.log
+		if c.cp.net, err = c.real.setUpNetwork(ctx); err != nil {
+			return err
+		}
+	}
 	if err := c.cp.startEtcd(ctx); err != nil {
 		return err
 	}
@@ -168,6 +205,13 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 	}
 	c.Times.APIServerReady = time.Since(begin)
 	c.APIServerURL = c.cp.apiserverURL
+	if c.real != nil {
+		// The host reaches the API server in the namespace through 127.0.0.1.
+		if c.apiFwd, err = c.real.bridgeToHost("kube-apiserver", c.cp.apiserverURL); err != nil {
+			return err
+		}
+		c.APIServerURL = "https://" + c.apiFwd.addr()
+	}
 	c.log.Info("control plane up", "etcd", c.cp.etcdURL, "apiserver", c.APIServerURL, "after", c.Times.APIServerReady)
 
 	c.Kubeconfig = c.layout.kubeconfig()
@@ -175,8 +219,16 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 		return err
 	}
 	kcmKubeconfig := filepath.Join(c.layout.pki(), "kube-controller-manager.kubeconfig")
-	if err := writeCertKubeconfig(kcmKubeconfig, c.APIServerURL, creds.ca.pem, "system:kube-controller-manager", creds.controllerManager); err != nil {
+	if err := writeCertKubeconfig(kcmKubeconfig, c.cp.apiserverURL, creds.ca.pem, "system:kube-controller-manager", creds.controllerManager); err != nil {
 		return err
+	}
+	if c.real != nil {
+		if err := os.MkdirAll(c.layout.node(), 0o755); err != nil {
+			return err
+		}
+		if err := writeCertKubeconfig(c.layout.nodeKubeconfig(), c.cp.apiserverURL, creds.ca.pem, "localcluster-admin", creds.admin); err != nil {
+			return err
+		}
 	}
 	if c.RESTConfig, err = restConfigFor(c.Kubeconfig); err != nil {
 		return err
@@ -193,7 +245,12 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 	kcmReady := background(func() error { return c.cp.startControllerManager(ctx, kcmKubeconfig, clientset) })
 	defer kcmReady.wait()
 
-	if err := c.startNode(ctx, creds, opts); err != nil {
+	if c.real != nil {
+		err = c.startRealNode(ctx, creds, opts)
+	} else {
+		err = c.startNode(ctx, creds, opts)
+	}
+	if err != nil {
 		return err
 	}
 	if len(opts.CRDPaths) > 0 {
@@ -210,7 +267,12 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 		return err
 	}
 	if c.db != nil {
-		if err := ensureDatabaseSecret(ctx, clientset, c.DatabaseURL); err != nil {
+		if c.real != nil {
+			if err := c.real.startDatabaseBridge(c.DatabaseURL); err != nil {
+				return err
+			}
+		}
+		if err := ensureDatabaseSecret(ctx, clientset, c.PodDatabaseURL(c.DatabaseURL)); err != nil {
 			return err
 		}
 	}
@@ -287,7 +349,7 @@ func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Option
 	if err := c.agent.watch(pods); err != nil {
 		return err
 	}
-	if c.proxy, err = newServiceProxy(pods, services, c.layout.servicesFile(), c.log); err != nil {
+	if c.proxy, err = newServiceProxy(pods, services, c.layout.servicesFile(), podBackends, c.log); err != nil {
 		return err
 	}
 	c.stopInf = make(chan struct{})
@@ -315,6 +377,15 @@ func (c *Cluster) Stop() error {
 		if c.proxy != nil {
 			c.proxy.stop()
 		}
+		if c.podLogs != nil {
+			c.podLogs.stop()
+		}
+		if c.apiFwd != nil {
+			c.apiFwd.close()
+		}
+		if c.real != nil {
+			c.real.stopPrograms()
+		}
 		if c.stopNode != nil {
 			c.stopNode()
 		}
@@ -330,6 +401,13 @@ func (c *Cluster) Stop() error {
 		}
 		if c.cp != nil {
 			c.cp.stop()
+		}
+		if c.real != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if err := c.real.restoreMachine(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("undo the real node's changes to the machine: %w", err))
+			}
+			cancel()
 		}
 		if c.addrLock != nil {
 			c.addrLock.Close()
@@ -368,6 +446,9 @@ func (c *Cluster) WaitServiceAddr(ctx context.Context, namespace, name string, p
 	defer t.Stop()
 	for {
 		addr, err := c.ServiceAddr(namespace, name, port)
+		if err == nil && c.real != nil {
+			err = c.serviceAnswers(ctx, namespace, name, port)
+		}
 		if err == nil {
 			return addr, nil
 		}
@@ -379,6 +460,22 @@ func (c *Cluster) WaitServiceAddr(ctx context.Context, namespace, name string, p
 	}
 }
 
+// serviceAnswers checks that kube-proxy sends connections to a Service port's
+// ClusterIP to a pod: its rules follow the pods' readiness a moment later.
+func (c *Cluster) serviceAnswers(ctx context.Context, namespace, name string, port int32) error {
+	svc, err := c.Clientset.CoreV1().Services(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	conn, err := c.DialPod(ctx, "tcp", net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(port))))
+	if err != nil {
+		return fmt.Errorf("service %s/%s:%d does not answer yet: %w", namespace, name, port, err)
+	}
+	return conn.Close()
+}
+
 // Services is the proxy's whole mapping: "namespace/name:port" → 127.0.0.1:PORT (the
 // content of DIR/services.json).
 func (c *Cluster) Services() map[string]string { return c.proxy.mapping() }
@@ -386,6 +483,43 @@ func (c *Cluster) Services() map[string]string { return c.proxy.mapping() }
 // PodLogPath is the file where a container's output goes (all its runs, appended).
 func (c *Cluster) PodLogPath(namespace, pod, container string) string {
 	return filepath.Join(c.layout.podDir(namespace, pod), container+".log")
+}
+
+// DialPod connects to a pod's (or a ClusterIP's) address: from the host on the
+// process node, from inside the node's network namespace on the real node.
+func (c *Cluster) DialPod(ctx context.Context, network, addr string) (net.Conn, error) {
+	if c.real == nil {
+		return hostDial(ctx, network, addr)
+	}
+	return c.real.ns.dial(ctx, network, addr)
+}
+
+// NodeCommand turns a program and its arguments into a command that runs it where the
+// pods are reachable: unchanged on the process node, inside the node's network
+// namespace on the real node (use NodeKubeconfig there).
+func (c *Cluster) NodeCommand(path string, args []string) (string, []string) {
+	if c.real == nil {
+		return path, args
+	}
+	return c.real.ns.command(path, args)
+}
+
+// NodeKubeconfig is the admin kubeconfig for programs started with NodeCommand.
+func (c *Cluster) NodeKubeconfig() string {
+	if c.real == nil {
+		return c.Kubeconfig
+	}
+	return c.layout.nodeKubeconfig()
+}
+
+// PodDatabaseURL is the URL pods use for a database of the cluster's PostgreSQL, given
+// its URL on the host (DatabaseURL, or one made from it): the same on the process node;
+// on the real node its address inside the node's network namespace.
+func (c *Cluster) PodDatabaseURL(hostURL string) string {
+	if c.real == nil {
+		return hostURL
+	}
+	return podDatabaseURL(hostURL)
 }
 
 // StopDatabase stops PostgreSQL (for outage tests); StartDatabase brings it back.
@@ -413,7 +547,12 @@ func (c *Cluster) StartDatabase(ctx context.Context) error {
 	}
 	if url != c.DatabaseURL {
 		c.DatabaseURL = url
-		return ensureDatabaseSecret(ctx, c.Clientset, url)
+		if c.real != nil {
+			if err := c.real.retargetDatabase(url); err != nil {
+				return err
+			}
+		}
+		return ensureDatabaseSecret(ctx, c.Clientset, c.PodDatabaseURL(url))
 	}
 	return nil
 }
@@ -486,11 +625,17 @@ func (o *Options) fillDefaults() error {
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 2 * time.Minute
 	}
+	if o.Node == "" {
+		o.Node = NodeAuto
+	}
 	var err error
 	for _, p := range []*string{&o.Dir, &o.BinDir, &o.KubernetesBinDir} {
 		if *p, err = filepath.Abs(*p); err != nil {
 			return err
 		}
+	}
+	if o.ImageArchives == nil {
+		o.ImageArchives, _ = filepath.Glob(filepath.Join(o.BinDir, "images", "*.tar"))
 	}
 	for _, bin := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
 		if _, err := os.Stat(filepath.Join(o.KubernetesBinDir, bin)); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ const kubeControllerManagerControllers = "*," +
 	"-endpointslice-controller," +
 	"-endpointslice-mirroring-controller"
 
+// realNodeControllers are the controllers with a real node: its pods have addresses
+// EndpointSlices accept, so every default controller runs but the legacy token one.
+const realNodeControllers = "*,-serviceaccount-token-controller"
+
 // serviceAccountIssuer is the issuer of service-account tokens, as in most clusters.
 const serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
 
@@ -49,7 +54,9 @@ type credentials struct {
 	nodeServing                   keyPair
 }
 
-func newCredentials(dir string) (*credentials, error) {
+// newCredentials signs the cluster's certificates; extraIPs are more addresses of the
+// API server (the real node's).
+func newCredentials(dir string, extraIPs []net.IP) (*credentials, error) {
 	ca, err := newAuthority()
 	if err != nil {
 		return nil, err
@@ -61,7 +68,7 @@ func newCredentials(dir string) (*credentials, error) {
 	loopback := []net.IP{net.ParseIP("127.0.0.1")}
 	apiserver, err := ca.serving("kube-apiserver",
 		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
-		loopback)
+		append(slices.Clone(loopback), extraIPs...))
 	if err != nil {
 		return nil, err
 	}
@@ -98,10 +105,42 @@ type controlPlane struct {
 	k8sBinDir string
 	creds     *credentials
 	logf      func(format string, args ...any)
+	// net says where the control plane runs: on the host's loopback (process node)
+	// or inside the real node's network namespace.
+	net controlPlaneNet
 
 	etcd, apiserver, controllerManager *process
 	etcdURL                            string
 	apiserverURL                       string
+}
+
+// controlPlaneNet is where the control plane listens and how to reach it.
+type controlPlaneNet struct {
+	// apiserverIP is the API server's bind and advertised address.
+	apiserverIP string
+	// wrap turns a program and its arguments into the command that runs it there.
+	wrap func(path string, args []string) (string, []string)
+	// dial reaches its addresses from this program.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// realNode: Node and RBAC authorization, the kubernetes Service's endpoint kept by
+	// the API server, every default controller.
+	realNode bool
+}
+
+// hostNet is the process node's: everything on the host's loopback.
+func hostNet() controlPlaneNet {
+	return controlPlaneNet{
+		apiserverIP: "127.0.0.1",
+		wrap:        func(path string, args []string) (string, []string) { return path, args },
+		dial:        hostDial,
+	}
+}
+
+func (cp *controlPlane) httpClient(tlsConfig *tls.Config) *http.Client {
+	return &http.Client{
+		Timeout:   2 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: tlsConfig, DialContext: cp.net.dial},
+	}
 }
 
 func (cp *controlPlane) startEtcd(ctx context.Context) error {
@@ -131,7 +170,7 @@ func (cp *controlPlane) startEtcd(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		if err := waitHTTP(ctx, p, http.DefaultClient, clientURL+"/health"); err != nil {
+		if err := waitHTTP(ctx, p, cp.httpClient(nil), clientURL+"/health"); err != nil {
 			return p, err
 		}
 		cp.etcd, cp.etcdURL = p, clientURL
@@ -146,33 +185,29 @@ func (cp *controlPlane) startAPIServer(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		p, err := cp.start("kube-apiserver", []string{
+		p, err := cp.start("kube-apiserver", append([]string{
 			"--etcd-servers=" + cp.etcdURL,
-			"--bind-address=127.0.0.1",
-			"--advertise-address=127.0.0.1",
+			"--bind-address=" + cp.net.apiserverIP,
+			"--advertise-address=" + cp.net.apiserverIP,
 			"--secure-port=" + strconv.Itoa(port),
 			"--cert-dir=" + cp.layout.pki(),
 			"--tls-cert-file=" + c.apiserverCert,
 			"--tls-private-key-file=" + c.apiserverKey,
 			"--client-ca-file=" + c.caFile,
-			"--authorization-mode=RBAC",
 			"--allow-privileged=true",
-			"--service-cluster-ip-range=10.96.0.0/16",
+			"--service-cluster-ip-range=" + serviceSubnet,
 			"--service-account-issuer=" + serviceAccountIssuer,
 			"--service-account-key-file=" + c.saPublic,
 			"--service-account-signing-key-file=" + c.saPrivate,
-			// The "kubernetes" Service's endpoint would be a loopback address, which
-			// Endpoints may not hold; in-cluster programs use their kubeconfig instead.
-			"--endpoint-reconciler-type=none",
 			"--kubelet-client-certificate=" + c.kubeletClientCert,
 			"--kubelet-client-key=" + c.kubeletKey,
 			"--kubelet-certificate-authority=" + c.caFile,
 			"--kubelet-preferred-address-types=InternalIP",
-		})
+		}, cp.apiserverModeArgs()...))
 		if err != nil {
 			return nil, err
 		}
-		url := "https://127.0.0.1:" + strconv.Itoa(port)
+		url := "https://" + net.JoinHostPort(cp.net.apiserverIP, strconv.Itoa(port))
 		client, err := cp.adminHTTPClient()
 		if err != nil {
 			return p, err
@@ -185,6 +220,20 @@ func (cp *controlPlane) startAPIServer(ctx context.Context) error {
 	})
 }
 
+// apiserverModeArgs are the API server's flags that differ between the nodes.
+func (cp *controlPlane) apiserverModeArgs() []string {
+	if cp.net.realNode {
+		// The kubelet authenticates as system:node:NAME and is authorized as a node.
+		return []string{"--authorization-mode=Node,RBAC"}
+	}
+	return []string{
+		"--authorization-mode=RBAC",
+		// The "kubernetes" Service's endpoint would be a loopback address, which
+		// Endpoints may not hold; in-cluster programs use their kubeconfig instead.
+		"--endpoint-reconciler-type=none",
+	}
+}
+
 // startControllerManager starts kube-controller-manager with the given kubeconfig and
 // waits until its service-account controller has created default/default, the sign
 // that its controllers run (and that pods in default can be admitted).
@@ -192,7 +241,7 @@ func (cp *controlPlane) startControllerManager(ctx context.Context, kubeconfig s
 	p, err := cp.start("kube-controller-manager", []string{
 		"--kubeconfig=" + kubeconfig,
 		"--leader-elect=false",
-		"--controllers=" + kubeControllerManagerControllers,
+		"--controllers=" + cp.controllers(),
 		"--root-ca-file=" + cp.creds.caFile,
 		"--secure-port=0",
 		// Rollouts on one node are quick; the default 20 QPS would pace them.
@@ -212,14 +261,22 @@ func (cp *controlPlane) startControllerManager(ctx context.Context, kubeconfig s
 	})
 }
 
+func (cp *controlPlane) controllers() string {
+	if cp.net.realNode {
+		return realNodeControllers
+	}
+	return kubeControllerManagerControllers
+}
+
 func (cp *controlPlane) start(name string, args []string) (*process, error) {
 	out, err := openLog(cp.layout.logFile(name))
 	if err != nil {
 		return nil, err
 	}
+	path, args := cp.net.wrap(filepath.Join(cp.k8sBinDir, name), args)
 	return startProcess(processSpec{
 		name: name,
-		path: filepath.Join(cp.k8sBinDir, name),
+		path: path,
 		args: args,
 		env:  os.Environ(),
 		dir:  cp.layout.dir,
@@ -234,14 +291,11 @@ func (cp *controlPlane) adminHTTPClient() (*http.Client, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cp.creds.ca.cert)
-	return &http.Client{
-		Timeout: 2 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{
-			RootCAs:      pool,
-			Certificates: []tls.Certificate{cert},
-			MinVersion:   tls.VersionTLS12,
-		}},
-	}, nil
+	return cp.httpClient(&tls.Config{
+		RootCAs:      pool,
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+	}), nil
 }
 
 // controlPlaneGrace is how long each control-plane program may take to exit after

@@ -41,7 +41,7 @@ func buildProgram(t *testing.T, dir, pkg, name string) string {
 	return out
 }
 
-// startCluster starts a local cluster for the test, with the podserver image mapped,
+// startCluster starts a local cluster with the process node for the test, with the podserver image mapped,
 // and stops it when the test ends. On failure the cluster's log is printed.
 func startCluster(t *testing.T, opts localcluster.Options) *localcluster.Cluster {
 	t.Helper()
@@ -50,6 +50,9 @@ func startCluster(t *testing.T, opts localcluster.Options) *localcluster.Cluster
 		opts.Dir = t.TempDir()
 	}
 	opts.Images = map[string]string{"podserver": bin}
+	// These tests are of the process node's agent (and run in parallel); the real
+	// node has tests of its own (realnode_test.go).
+	opts.Node = localcluster.NodeProcess
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c, err := localcluster.Start(ctx, opts)

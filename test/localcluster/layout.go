@@ -17,6 +17,8 @@ import (
 //	DIR/logs/                 etcd, kube-apiserver, kube-controller-manager, localcluster
 //	DIR/pods/NS/POD/          CONTAINER.log (all runs, appended), kubeconfig and token
 //	DIR/postgres/             the throwaway PostgreSQL (hack/postgres.sh)
+//	DIR/node/                 the real node: configuration, containerd's images, kubelet, pod logs;
+//	                          admin.kubeconfig for programs inside its network namespace
 type layout struct{ dir string }
 
 func (l layout) kubeconfig() string   { return filepath.Join(l.dir, "kubeconfig") }
@@ -28,6 +30,10 @@ func (l layout) etcdData() string     { return filepath.Join(l.dir, "etcd") }
 func (l layout) logs() string         { return filepath.Join(l.dir, "logs") }
 func (l layout) pods() string         { return filepath.Join(l.dir, "pods") }
 func (l layout) postgres() string     { return filepath.Join(l.dir, "postgres") }
+func (l layout) node() string         { return filepath.Join(l.dir, "node") }
+func (l layout) nodeKubeconfig() string {
+	return filepath.Join(l.node(), "admin.kubeconfig")
+}
 func (l layout) logFile(name string) string {
 	return filepath.Join(l.logs(), name+".log")
 }
@@ -40,7 +46,7 @@ func (l layout) podDir(namespace, name string) string {
 // are removed, so a directory given by mistake loses nothing else.
 func (l layout) reset() error {
 	for _, p := range []string{l.kubeconfig(), l.envFile(), l.servicesFile(), l.readyFile(),
-		l.pki(), l.etcdData(), l.logs(), l.pods(), l.postgres()} {
+		l.pki(), l.etcdData(), l.logs(), l.pods(), l.postgres(), l.node()} {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("clean %s: %w", p, err)
 		}

@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,9 @@ type serviceProxy struct {
 	services listerscorev1.ServiceLister
 	file     string // services.json
 	log      *slog.Logger
+	// backends lists where a Service port's connections go; dial reaches them.
+	backends func(svc *corev1.Service, port corev1.ServicePort, pods []*corev1.Pod) []string
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	mu      sync.Mutex
 	ports   map[servicePortKey]*proxyPort
@@ -59,6 +63,7 @@ type proxyPort struct {
 	key      servicePortKey
 	listener net.Listener
 	backends atomic.Pointer[[]string]
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	next     atomic.Uint64
 	conns    sync.WaitGroup
 	mu       sync.Mutex
@@ -67,8 +72,19 @@ type proxyPort struct {
 	log      *slog.Logger
 }
 
-func newServiceProxy(podInformer, serviceInformer cache.SharedIndexInformer, file string, log *slog.Logger) (*serviceProxy, error) {
+// proxyBackends is where a service proxy sends a Service port's connections.
+type proxyBackends struct {
+	list func(svc *corev1.Service, port corev1.ServicePort, pods []*corev1.Pod) []string
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// podBackends: the process node's proxy picks ready pods itself, in turn.
+var podBackends = proxyBackends{list: serviceBackends, dial: hostDial}
+
+func newServiceProxy(podInformer, serviceInformer cache.SharedIndexInformer, file string, to proxyBackends, log *slog.Logger) (*serviceProxy, error) {
 	p := &serviceProxy{
+		backends: to.list,
+		dial:     to.dial,
 		pods:     listerscorev1.NewPodLister(podInformer.GetIndexer()),
 		services: listerscorev1.NewServiceLister(serviceInformer.GetIndexer()),
 		file:     file,
@@ -153,7 +169,7 @@ func (p *serviceProxy) sync() bool {
 				mappingChanged = true
 				p.log.Info("service proxy", "service", key.String(), "address", pp.listener.Addr().String())
 			}
-			backends := serviceBackends(svc, sp, pods)
+			backends := p.backends(svc, sp, pods)
 			if old := pp.backends.Load(); old == nil || !slices.Equal(*old, backends) {
 				pp.backends.Store(&backends)
 				p.log.Info("service backends", "service", key.String(), "backends", backends)
@@ -184,7 +200,7 @@ func (p *serviceProxy) listen(key servicePortKey) (*proxyPort, error) {
 	if err != nil {
 		return nil, err
 	}
-	pp := &proxyPort{key: key, listener: ln, open: map[net.Conn]struct{}{}, log: p.log}
+	pp := &proxyPort{key: key, listener: ln, dial: p.dial, open: map[net.Conn]struct{}{}, log: p.log}
 	pp.backends.Store(new([]string{}))
 	go pp.serve()
 	return pp, nil
@@ -254,7 +270,9 @@ func (pp *proxyPort) forward(client net.Conn) {
 	var upstream net.Conn
 	for i := range len(backends) {
 		addr := backends[(start+uint64(i))%uint64(len(backends))]
-		c, err := net.DialTimeout("tcp", addr, dialTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+		c, err := pp.dial(ctx, "tcp", addr)
+		cancel()
 		if err == nil {
 			upstream = c
 			break
@@ -270,6 +288,11 @@ func (pp *proxyPort) forward(client net.Conn) {
 	}
 	defer pp.untrack(upstream)
 
+	splice(client, upstream)
+}
+
+// splice copies both ways between two connections until both directions have ended.
+func splice(a, b net.Conn) {
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
 		_, _ = io.Copy(dst, src)
@@ -279,8 +302,8 @@ func (pp *proxyPort) forward(client net.Conn) {
 		}
 		done <- struct{}{}
 	}
-	go pipe(upstream, client)
-	go pipe(client, upstream)
+	go pipe(b, a)
+	go pipe(a, b)
 	<-done
 	<-done
 }

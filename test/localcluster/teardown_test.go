@@ -59,7 +59,7 @@ func TestKilledProgramLeavesNoChildProcess(t *testing.T) {
 	program := buildProgram(t, tmp, "../../hack/localcluster", "localcluster")
 	podserver := buildProgram(t, tmp, "./testdata/podserver", "podserver")
 	dir := filepath.Join(tmp, "cluster")
-	cmd := exec.Command(program, "--dir", dir, "--no-database", "--image", "podserver="+podserver)
+	cmd := exec.Command(program, "--dir", dir, "--node", "process", "--no-database", "--image", "podserver="+podserver)
 	out, err := os.Create(filepath.Join(tmp, "localcluster.out"))
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestFailedStartReportsWhyAndStopsWhatStarted(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, KubernetesBinDir: k8sBin})
+	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, KubernetesBinDir: k8sBin, Node: localcluster.NodeProcess})
 	if err == nil {
 		c.Stop()
 		t.Fatal("Start succeeded with a broken kube-apiserver")
