@@ -45,6 +45,7 @@ type demo struct {
 	p          *printer
 	root, bin  string
 	dir        string
+	node       localcluster.NodeKind
 	cluster    *localcluster.Cluster
 	client     client.Client
 	kubectl    framework.Kubectl
@@ -56,7 +57,7 @@ type demo struct {
 	load       *framework.Load
 }
 
-func run(ctx context.Context, exitAtEnd bool) error {
+func run(ctx context.Context, exitAtEnd bool, node localcluster.NodeKind) error {
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -66,6 +67,7 @@ func run(ctx context.Context, exitAtEnd bool) error {
 		root: root,
 		bin:  filepath.Join(root, "bin"),
 		dir:  filepath.Join(root, ".demo"),
+		node: node,
 		key:  types.NamespacedName{Namespace: "default", Name: "interview"},
 	}
 	if err := d.checkBinaries(); err != nil {
@@ -114,18 +116,28 @@ func (d *demo) rel(path string) string {
 }
 
 func (d *demo) startCluster(ctx context.Context) error {
-	d.p.Phase("Start the local cluster: Kubernetes on loopback, pods as local processes, PostgreSQL")
+	d.p.Phase("Start the local cluster: Kubernetes on this machine only, a node, PostgreSQL")
 	c, err := localcluster.Start(ctx, localcluster.Options{
-		Dir:      d.dir,
-		BinDir:   d.bin,
-		CRDPaths: []string{filepath.Join(d.root, "config", "crd", "bases")},
+		Dir:    d.dir,
+		BinDir: d.bin,
+		Node:   d.node,
+		// The sample names the server image's tag appVersion (the real node imports
+		// bin/images under it).
+		ImageTags: []string{framework.ChartAppVersion(d.root)},
+		CRDPaths:  []string{filepath.Join(d.root, "config", "crd", "bases")},
 	})
 	if err != nil {
 		return err
 	}
 	d.cluster = c
+	framework.SetPodDialer(c.DialPod)
 	d.p.Line("API server %s up in %s; kubeconfig %s", c.APIServerURL, c.Times.Ready.Round(100*time.Millisecond), d.rel(c.Kubeconfig))
-	d.p.Line("pods run as local processes on their own addresses %s; logs in %s", c.PodAddresses, d.rel(filepath.Join(d.dir, "pods")))
+	d.p.Line("%s node: %s", c.Node, c.NodeReason)
+	if c.Node == localcluster.NodeReal {
+		d.p.Line("pods run as containers (kubelet, containerd, kube-proxy) on %s inside the node's network namespace; logs in %s", c.PodAddresses, d.rel(filepath.Join(d.dir, "pods")))
+	} else {
+		d.p.Line("pods run as local processes on their own addresses %s; logs in %s", c.PodAddresses, d.rel(filepath.Join(d.dir, "pods")))
+	}
 	d.p.Line("PostgreSQL is up; its URL is in Secret default/%s (key %s)", localcluster.DatabaseSecret, localcluster.DatabaseSecretKey)
 	if d.client, err = framework.NewClient(c.RESTConfig); err != nil {
 		return err
@@ -142,7 +154,8 @@ func (d *demo) startOperator(context.Context) error {
 	}
 	op, err := framework.StartOperator(framework.OperatorOptions{
 		Binary:                  filepath.Join(d.bin, "interviewapi-operator"),
-		Kubeconfig:              d.cluster.Kubeconfig,
+		Kubeconfig:              d.cluster.NodeKubeconfig(),
+		Wrap:                    d.cluster.NodeCommand,
 		LogPath:                 logPath,
 		LeaderElectionNamespace: "default",
 	})

@@ -20,16 +20,27 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"github.com/interviewapi/operator/test/localcluster"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Getenv("DEMO_EXIT") == "1")
+	fs := flag.NewFlagSet("demo", flag.ExitOnError)
+	node := fs.String("node", "process", "the local cluster's node: real (kubelet, containerd, kube-proxy; root), process (pods as local processes) or auto (real when this machine can run it)")
+	_ = fs.Parse(os.Args[1:])
+	kind, err := localcluster.ParseNodeKind(*node)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(2)
+	}
+	err = run(ctx, os.Getenv("DEMO_EXIT") == "1", kind)
 	stop()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "demo:", err)

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 	"github.com/interviewapi/operator/test/e2e/framework"
 	"github.com/interviewapi/operator/test/localcluster"
 )
+
+// defaultNode is the node the suite runs on unless E2E_NODE says otherwise.
+const defaultNode = "process"
 
 // env is the one local cluster the scenarios share, each in its own namespace with its
 // own database.
@@ -54,17 +58,27 @@ func startEnv(t *testing.T) *env {
 	if dir == "" {
 		dir = t.TempDir()
 	}
+	node, err := localcluster.ParseNodeKind(cmp.Or(os.Getenv("E2E_NODE"), defaultNode))
+	if err != nil {
+		t.Fatalf("E2E_NODE: %v", err)
+	}
 	start := time.Now()
 	c, err := localcluster.Start(t.Context(), localcluster.Options{
 		Dir:    dir,
 		BinDir: bin,
+		Node:   node,
 		// config/manager's image; the in-cluster scenario runs it.
-		Images:   map[string]string{"controller": "interviewapi-operator"},
-		CRDPaths: []string{filepath.Join(root, "config", "crd", "bases")},
+		Images: map[string]string{"controller": "interviewapi-operator"},
+		// The real node imports bin/images: the server pods name the tag "e2e", and
+		// config/default the chart's appVersion.
+		ImageTags: []string{framework.ServerImageTag, framework.ChartAppVersion(root)},
+		CRDPaths:  []string{filepath.Join(root, "config", "crd", "bases")},
 	})
 	if err != nil {
 		t.Fatalf("start the local cluster: %v", err)
 	}
+	t.Logf("NODE %s: %s", c.Node, c.NodeReason)
+	framework.SetPodDialer(c.DialPod)
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
 			t.Errorf("stop the local cluster: %v", err)
@@ -119,13 +133,14 @@ func (e *env) newScenario(t *testing.T, name string, o scenarioOptions) *scenari
 		t.Fatal(err)
 	}
 	s.dbURL = url
-	if err := framework.WriteDatabaseSecret(ctx, e.client, name, url); err != nil {
+	if err := framework.WriteDatabaseSecret(ctx, e.client, name, e.cluster.PodDatabaseURL(url)); err != nil {
 		t.Fatal(err)
 	}
 	if !o.noOperator {
 		op, err := framework.StartOperator(framework.OperatorOptions{
 			Binary:                  filepath.Join(e.bin, "interviewapi-operator"),
-			Kubeconfig:              e.cluster.Kubeconfig,
+			Kubeconfig:              e.cluster.NodeKubeconfig(),
+			Wrap:                    e.cluster.NodeCommand,
 			LogPath:                 filepath.Join(e.cluster.Dir, "operator-"+name+".log"),
 			Namespaces:              []string{name},
 			LeaderElectionNamespace: name,

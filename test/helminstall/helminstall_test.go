@@ -10,6 +10,7 @@
 package helminstall
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -33,8 +34,12 @@ import (
 	"sigs.k8s.io/yaml"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/test/e2e/framework"
 	"github.com/interviewapi/operator/test/localcluster"
 )
+
+// defaultNode is the node the test runs on unless E2E_NODE says otherwise.
+const defaultNode = "process"
 
 const (
 	release          = "iapi"
@@ -70,10 +75,20 @@ func TestHelmInstallTestUninstall(t *testing.T) {
 	var times timings
 	begin := time.Now()
 
-	cluster, err := localcluster.Start(ctx, localcluster.Options{Dir: t.TempDir(), BinDir: bin})
+	node, err := localcluster.ParseNodeKind(cmp.Or(os.Getenv("E2E_NODE"), defaultNode))
+	if err != nil {
+		t.Fatalf("E2E_NODE: %v", err)
+	}
+	cluster, err := localcluster.Start(ctx, localcluster.Options{
+		Dir: t.TempDir(), BinDir: bin, Node: node,
+		// The real node imports bin/images; the chart's default values and the sample
+		// name the tag appVersion.
+		ImageTags: []string{framework.ChartAppVersion(root)},
+	})
 	if err != nil {
 		t.Fatalf("start the local cluster: %v", err)
 	}
+	t.Logf("NODE %s: %s", cluster.Node, cluster.NodeReason)
 	t.Cleanup(func() {
 		if err := cluster.Stop(); err != nil {
 			t.Errorf("stop the local cluster: %v", err)

@@ -3,10 +3,14 @@ package framework
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -18,9 +22,28 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
 
-// ServerImage is the image of the server pods; the local cluster runs
-// bin/interviewapi-server for it (images map to binaries by their last path element).
-const ServerImage = "ghcr.io/interviewapi/interviewapi-server:e2e"
+// ServerImage is the image of the server pods: the process node runs
+// bin/interviewapi-server for it (images map to binaries by their last path element),
+// the real node the image `make images` built, tagged ServerImageTag at import.
+const (
+	ServerImageTag = "e2e"
+	ServerImage    = "ghcr.io/interviewapi/interviewapi-server:" + ServerImageTag
+)
+
+// ChartAppVersion is the operator chart's appVersion, the tag of the images its
+// default values, config/default and config/samples name.
+func ChartAppVersion(root string) string {
+	b, err := os.ReadFile(filepath.Join(root, "charts", "interviewapi-operator", "Chart.yaml"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "appVersion:"); ok {
+			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return ""
+}
 
 // ServerPort is the port of the instance's Service.
 const ServerPort = 8000
@@ -113,6 +136,12 @@ func NewInstance(o InstanceOptions) *iapiv1alpha1.InterviewAPI {
 				Async:        iapiv1alpha1.AsyncSpec{Enabled: o.Async},
 			},
 			Rollout: o.Rollout,
+			// What a server pod of these tests needs, so that on a real node the pods
+			// are Burstable rather than BestEffort, whose CPU weight is the lowest.
+			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse("50m"),
+				corev1.ResourceMemory: resource.MustParse("32Mi"),
+			}},
 		},
 	}
 }

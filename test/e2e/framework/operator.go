@@ -29,6 +29,10 @@ type OperatorOptions struct {
 	LeaderElectionNamespace string
 	// ExtraArgs are appended to the command line.
 	ExtraArgs []string
+	// Wrap, when set, turns the program and its arguments into the command that runs
+	// it: the real node's wraps it into its network namespace, where the pods the
+	// operator scrapes are (localcluster.Cluster.NodeCommand).
+	Wrap func(path string, args []string) (string, []string)
 }
 
 // Operator is a running operator process that can be killed and started again.
@@ -86,7 +90,11 @@ func (o *Operator) Start() error {
 	o.starts++
 	fmt.Fprintf(log, "===== operator start #%d at %s: %s %s\n", o.starts, time.Now().Format(time.RFC3339Nano),
 		o.opts.Binary, strings.Join(o.Args(), " "))
-	cmd := exec.Command(o.opts.Binary, o.Args()...)
+	path, args := o.opts.Binary, o.Args()
+	if o.opts.Wrap != nil {
+		path, args = o.opts.Wrap(path, args)
+	}
+	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+o.opts.Kubeconfig)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = childAttrs()

@@ -103,6 +103,15 @@ func podReady(pod *corev1.Pod) bool {
 	return false
 }
 
+// podClient scrapes server pods; SetPodDialer changes how it reaches them.
+var podClient = http.DefaultClient
+
+// SetPodDialer makes the framework reach pod addresses with dial: the real node's pods
+// are inside its network namespace (localcluster.Cluster.DialPod).
+func SetPodDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	podClient = &http.Client{Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
+}
+
 // PodMode is the database mode a server pod reports in /metrics: the mode label of
 // interviewapi_db_mode whose value is 1.
 func PodMode(ctx context.Context, pod *corev1.Pod) (string, error) {
@@ -116,7 +125,7 @@ func PodMode(ctx context.Context, pod *corev1.Pod) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := podClient.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("scrape %s: %w", pod.Name, err)
 	}
