@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -97,6 +98,10 @@ func rollingUpdate(noSurge bool) *appsv1ac.DeploymentStrategyApplyConfiguration 
 			WithMaxUnavailable(unavailable))
 }
 
+// ShutdownDelay is how long a server pod keeps serving after its deletion, in its
+// preStop hook (a sleep: the image has no shell), before the kubelet sends SIGTERM.
+const ShutdownDelay = 2 * time.Second
+
 // podTemplate is the server pod of a track: the spec's placement, the revision's
 // environment, probes and the restricted Pod Security profile.
 func podTemplate(in *iapiv1alpha1.InterviewAPI, p DeploymentParams) (*corev1ac.PodTemplateSpecApplyConfiguration, error) {
@@ -148,6 +153,12 @@ func serverContainer(in *iapiv1alpha1.InterviewAPI, env []corev1.EnvVar) (*corev
 		WithEnv(*envAC...).
 		WithLivenessProbe(httpProbe(LivenessPath, 10, 3)).
 		WithReadinessProbe(httpProbe(ReadinessPath, 5, 3)).
+		// A pod being deleted leaves its Service only once the endpoint controller and
+		// then kube-proxy on every node have seen it; until then new connections still
+		// arrive. Serving on through ShutdownDelay before SIGTERM closes the listener
+		// keeps those from being refused (docs/benchmarks.md, "End to end").
+		WithLifecycle(corev1ac.Lifecycle().WithPreStop(corev1ac.LifecycleHandler().
+			WithSleep(corev1ac.SleepAction().WithSeconds(int64(ShutdownDelay / time.Second))))).
 		WithSecurityContext(corev1ac.SecurityContext().
 			WithAllowPrivilegeEscalation(false).
 			WithReadOnlyRootFilesystem(true).

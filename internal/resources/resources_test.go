@@ -264,6 +264,8 @@ func TestDeploymentServerContainer(t *testing.T) {
 		{"dropped capabilities", c.SecurityContext.Capabilities.Drop, []corev1.Capability{"ALL"}},
 		{"writable /tmp", c.VolumeMounts, []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}},
 		{"resources (unset)", c.Resources, corev1.ResourceRequirements{}},
+		{"preStop: serve on while the Service drops the pod", c.Lifecycle,
+			&corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 2}}}},
 	}
 	for _, ch := range checks {
 		if !equality.Semantic.DeepEqual(ch.got, ch.want) {
