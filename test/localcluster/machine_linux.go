@@ -141,6 +141,12 @@ func (m *machine) restore(ctx context.Context) error {
 	if err == nil {
 		err = os.Remove(stateFile())
 	}
+	if err == nil {
+		// The lock file goes too, so that nothing of the node remains; a start racing
+		// with this one at worst locks a file that is being removed, and locks anew.
+		_ = os.Remove(filepath.Join(machineState, "lock"))
+		_ = os.Remove(machineState)
+	}
 	m.release()
 	return err
 }
