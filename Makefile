@@ -31,9 +31,16 @@ help: ## Show this help.
 
 ##@ Development
 
+# The local cluster's node for the end-to-end tests and the demo: process, real or auto
+# (docs/localcluster.md). The real node runs the images, so they are rebuilt first.
+E2E_NODE ?= process
+export E2E_NODE
+DEMO_NODE ?= process
+node_images = $(if $(filter real auto,$(1)),images)
+
 .PHONY: demo
-demo: tools build ## The whole product on this machine: local cluster, operator, rollout, rollback (DEMO_EXIT=1 exits at the end).
-	$(GO) run ./hack/demo
+demo: tools build $(call node_images,$(DEMO_NODE)) ## The whole product on this machine: local cluster, operator, rollout, rollback (DEMO_EXIT=1 exits at the end; DEMO_NODE=real|process|auto).
+	$(GO) run ./hack/demo --node $(DEMO_NODE)
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests under config/ from the API markers.
@@ -70,7 +77,7 @@ fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test
 	done
 
 .PHONY: test-e2e
-test-e2e: tools build ## Run the end-to-end tests on the local cluster (real pods, Postgres, load; helm install).
+test-e2e: tools build $(call node_images,$(E2E_NODE)) ## Run the end-to-end tests on the local cluster (real pods, Postgres, load; helm install; E2E_NODE=real|process|auto).
 	$(GO) test -count=1 -p 1 -timeout 30m -tags e2e -v ./test/e2e/... ./test/helminstall/...
 
 .PHONY: chart-sync
