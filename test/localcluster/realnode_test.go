@@ -205,7 +205,8 @@ func waitPodReady(ctx context.Context, t *testing.T, cs kubernetes.Interface, na
 
 // whoami asks the Service, on a new connection, which pod answered.
 func whoami(ctx context.Context, addr string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	// Generous: the machine may be busy; a refused or reset connection fails at once.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/whoami", nil)
 	if err != nil {
