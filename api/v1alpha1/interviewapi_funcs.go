@@ -213,3 +213,20 @@ func (in *InterviewAPI) SelectorLabels() map[string]string {
 func (in *InterviewAPI) Condition(t string) *metav1.Condition {
 	return meta.FindStatusCondition(in.Status.Conditions, t)
 }
+
+// RanAsStable reports whether a history outcome means its revision then ran on the
+// stable track: the first revision, a promotion, or a fast rollback to it. Such a
+// revision is a target of fast rollback (the operator) and of `kubectl interviewapi
+// rollback` (the plugin).
+func RanAsStable(outcome string) bool {
+	switch outcome {
+	case OutcomeInitial, OutcomePromoted, OutcomeFastRollback:
+		return true
+	}
+	return false
+}
+
+// RevisionStatus is the revision a history entry names.
+func (e HistoryEntry) RevisionStatus() RevisionStatus {
+	return RevisionStatus{Revision: e.Revision, Async: e.Async, Pool: e.Pool}
+}

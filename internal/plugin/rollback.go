@@ -14,16 +14,8 @@ type rollbackTarget struct {
 
 // revision is the target as the revision it names in history.
 func (t rollbackTarget) revision() *iapiv1alpha1.RevisionStatus {
-	return &iapiv1alpha1.RevisionStatus{Revision: t.entry.Revision, Async: t.entry.Async, Pool: t.entry.Pool}
-}
-
-// ranAsStable says whether a history outcome means its revision ran as stable.
-func ranAsStable(outcome string) bool {
-	switch outcome {
-	case iapiv1alpha1.OutcomePromoted, iapiv1alpha1.OutcomeInitial, iapiv1alpha1.OutcomeFastRollback:
-		return true
-	}
-	return false
+	r := t.entry.RevisionStatus()
+	return &r
 }
 
 // findRollbackTarget picks the newest history entry whose revision ran as stable and is
@@ -36,7 +28,7 @@ func findRollbackTarget(obj *iapiv1alpha1.InterviewAPI) (rollbackTarget, error) 
 	history := obj.Status.History
 	for i := len(history) - 1; i >= 0; i-- {
 		h := history[i]
-		if ranAsStable(h.Outcome) && h.Revision != stable.Revision {
+		if iapiv1alpha1.RanAsStable(h.Outcome) && h.Revision != stable.Revision {
 			return rollbackTarget{entry: h, index: i}, nil
 		}
 	}

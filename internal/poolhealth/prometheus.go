@@ -53,22 +53,25 @@ const DefaultMinRange = time.Minute
 // acquires{result="timeout"} / Σ acquires; the error ratio is Σ requests{code=~"5.."} /
 // Σ requests. Dashboards can use the same expressions.
 type PrometheusSource struct {
-	api            promv1.API
-	minRange       time.Duration
-	now            func() time.Time
-	namespaceLabel string
-	podLabel       string
+	api      promv1.API
+	minRange time.Duration
+	now      func() time.Time
 }
+
+// The series labels holding a pod's namespace and name, as kubernetes_sd relabelling
+// and the Prometheus Operator write them (config/prometheus/podmonitor.yaml).
+const (
+	targetNamespaceLabel = "namespace"
+	targetPodLabel       = "pod"
+)
 
 // PrometheusOption configures a PrometheusSource.
 type PrometheusOption func(*prometheusConfig)
 
 type prometheusConfig struct {
-	client         *http.Client
-	minRange       time.Duration
-	now            func() time.Time
-	namespaceLabel string
-	podLabel       string
+	client   *http.Client
+	minRange time.Duration
+	now      func() time.Time
 }
 
 // WithPrometheusHTTPClient sets the HTTP client (default: client_golang's default
@@ -88,33 +91,21 @@ func WithPrometheusClock(now func() time.Time) PrometheusOption {
 	return func(p *prometheusConfig) { p.now = now }
 }
 
-// WithTargetLabels names the series labels holding the pod's namespace and name
-// (default "namespace" and "pod", as kubernetes_sd relabelling and the Prometheus
-// Operator write them).
-func WithTargetLabels(namespace, pod string) PrometheusOption {
-	return func(p *prometheusConfig) { p.namespaceLabel, p.podLabel = namespace, pod }
-}
-
 // NewPrometheusSource returns a source querying the Prometheus HTTP API at address
 // (such as http://prometheus:9090).
 func NewPrometheusSource(address string, opts ...PrometheusOption) (*PrometheusSource, error) {
-	cfg := prometheusConfig{minRange: DefaultMinRange, now: time.Now, namespaceLabel: "namespace", podLabel: "pod"}
+	cfg := prometheusConfig{minRange: DefaultMinRange, now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
-	}
-	if !model.LabelName(cfg.namespaceLabel).IsValidLegacy() || !model.LabelName(cfg.podLabel).IsValidLegacy() {
-		return nil, fmt.Errorf("invalid target label names %q, %q", cfg.namespaceLabel, cfg.podLabel)
 	}
 	client, err := api.NewClient(api.Config{Address: address, Client: cfg.client})
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client for %s: %w", address, err)
 	}
 	return &PrometheusSource{
-		api:            promv1.NewAPI(client),
-		minRange:       cfg.minRange,
-		now:            cfg.now,
-		namespaceLabel: cfg.namespaceLabel,
-		podLabel:       cfg.podLabel,
+		api:      promv1.NewAPI(client),
+		minRange: cfg.minRange,
+		now:      cfg.now,
 	}, nil
 }
 
@@ -150,7 +141,7 @@ func (s *PrometheusSource) Queries(namespace string, pods []Pod, rng time.Durati
 	sel := s.selector(namespace, pods)
 	r := "[" + model.Duration(rng).String() + "]"
 	return map[string]string{
-		"pods":     fmt.Sprintf("count by (%s) (last_over_time(%s%s%s))", s.podLabel, metricnames.PoolMaxConnections, sel, r),
+		"pods":     fmt.Sprintf("count by (%s) (last_over_time(%s%s%s))", targetPodLabel, metricnames.PoolMaxConnections, sel, r),
 		"acquires": fmt.Sprintf("sum by (%s) (increase(%s%s%s))", metricnames.LabelResult, metricnames.PoolAcquires, sel, r),
 		"waits":    fmt.Sprintf("sum by (le) (increase(%s%s%s%s))", metricnames.PoolAcquireDuration, metricnames.BucketSuffix, sel, r),
 		"requests": fmt.Sprintf("sum by (%s) (increase(%s%s%s))", metricnames.LabelCode, metricnames.HTTPRequests, sel, r),
@@ -168,7 +159,7 @@ func (s *PrometheusSource) selector(namespace string, pods []Pod) string {
 		names[i] = regexp.QuoteMeta(p.Name)
 	}
 	slices.Sort(names)
-	return fmt.Sprintf("{%s=%s,%s=~%s}", s.namespaceLabel, strconv.Quote(namespace), s.podLabel, strconv.Quote(strings.Join(names, "|")))
+	return fmt.Sprintf("{%s=%s,%s=~%s}", targetNamespaceLabel, strconv.Quote(namespace), targetPodLabel, strconv.Quote(strings.Join(names, "|")))
 }
 
 func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, pods []Pod, rng time.Duration, at time.Time) (Delta, error) {
@@ -185,7 +176,7 @@ func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, p
 	d := Delta{Window: rng}
 	reporting := map[string]bool{}
 	for _, smp := range results["pods"] {
-		reporting[string(smp.Metric[model.LabelName(s.podLabel)])] = true
+		reporting[string(smp.Metric[model.LabelName(targetPodLabel)])] = true
 	}
 	for _, p := range pods {
 		if reporting[p.Name] {

@@ -294,19 +294,16 @@ func TestPrometheusSourceGapsAndErrors(t *testing.T) {
 }
 
 func TestPrometheusSourceOptions(t *testing.T) {
-	src, err := NewPrometheusSource("http://127.0.0.1:9", WithTargetLabels("kubernetes_namespace", "kubernetes_pod_name"), WithMinRange(2*time.Minute))
+	src, err := NewPrometheusSource("http://127.0.0.1:9", WithMinRange(2*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := src.Queries("shop", []Pod{{Name: "a.b"}}, 2*time.Minute)
-	if want := `sum(increase(interviewapi_db_pool_acquired_connections_seconds_total{kubernetes_namespace="shop",kubernetes_pod_name=~"a\\.b"}[2m]))`; q["acquired"] != want {
+	if want := `sum(increase(interviewapi_db_pool_acquired_connections_seconds_total{namespace="shop",pod=~"a\\.b"}[2m]))`; q["acquired"] != want {
 		t.Errorf("query = %s\nwant %s", q["acquired"], want)
 	}
-	if !strings.HasPrefix(q["pods"], "count by (kubernetes_pod_name)") {
+	if !strings.HasPrefix(q["pods"], "count by (pod)") {
 		t.Errorf("pods query = %s", q["pods"])
-	}
-	if _, err := NewPrometheusSource("http://x", WithTargetLabels("bad-label", "pod")); err == nil {
-		t.Error("an invalid label name was accepted")
 	}
 	if _, err := NewPrometheusSource("://bad"); err == nil {
 		t.Error("an invalid address was accepted")

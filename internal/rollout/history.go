@@ -21,16 +21,6 @@ func entry(r v1alpha1.RevisionStatus, outcome, reason string, at metav1.Time) v1
 	return v1alpha1.HistoryEntry{Revision: r.Revision, Async: r.Async, Pool: r.Pool, Outcome: outcome, Reason: reason, Time: at}
 }
 
-// becameStable reports whether a history outcome means the revision then ran on the
-// stable track: the first revision, a promotion, or a fast rollback to it.
-func becameStable(outcome string) bool {
-	switch outcome {
-	case v1alpha1.OutcomeInitial, v1alpha1.OutcomePromoted, v1alpha1.OutcomeFastRollback:
-		return true
-	}
-	return false
-}
-
 // fastRollbackTarget finds revision among the revisions that ran on the stable track
 // within the rollback window before now, and returns the time it stopped being stable
 // (the time the next revision became stable). A revision promoted long ago but
@@ -38,12 +28,12 @@ func becameStable(outcome string) bool {
 // revision was serving, since that is what makes going back to it safe.
 func fastRollbackTarget(history []v1alpha1.HistoryEntry, revision string, window time.Duration, now time.Time) (replacedAt time.Time, ok bool) {
 	for i, e := range history {
-		if e.Revision != revision || !becameStable(e.Outcome) {
+		if e.Revision != revision || !v1alpha1.RanAsStable(e.Outcome) {
 			continue
 		}
 		// The revision served until the next revision became stable.
 		for _, later := range history[i+1:] {
-			if becameStable(later.Outcome) && later.Revision != revision {
+			if v1alpha1.RanAsStable(later.Outcome) && later.Revision != revision {
 				if !later.Time.Time.Before(now.Add(-window)) {
 					replacedAt, ok = later.Time.Time, true
 				}
@@ -68,7 +58,8 @@ func knownRevision(st *v1alpha1.InterviewAPIStatus, hash string) *v1alpha1.Revis
 	}
 	for i := len(st.History) - 1; i >= 0; i-- {
 		if e := st.History[i]; e.Revision == hash {
-			return &v1alpha1.RevisionStatus{Revision: e.Revision, Async: e.Async, Pool: e.Pool}
+			r := e.RevisionStatus()
+			return &r
 		}
 	}
 	return nil

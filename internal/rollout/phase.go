@@ -11,9 +11,6 @@ var phases = [...]v1alpha1.Phase{
 	v1alpha1.PhaseRolledBack,
 }
 
-// Phases returns every phase, in the order of their numbers.
-func Phases() []v1alpha1.Phase { return phases[:] }
-
 // PhaseNumber is the value of the interviewapi_rollout_phase gauge for a phase:
 // 0 Healthy, 1 Progressing, 2 Paused, 3 Degraded, 4 RolledBack, and -1 for an empty or
 // unknown phase.
