@@ -4,39 +4,28 @@ import (
 	"fmt"
 
 	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
-// kubeFlags finds the cluster the way kubectl does: --kubeconfig, else $KUBECONFIG, else
-// ~/.kube/config, else the in-cluster service account; kubectl's override flags
-// (--context, -n/--namespace, --server, --request-timeout, …) apply on top.
+// kubeFlags finds the cluster the way kubectl does, with kubectl's own flags
+// (k8s.io/cli-runtime's genericclioptions): --kubeconfig, else $KUBECONFIG, else
+// ~/.kube/config, else the in-cluster service account; the override flags (--context,
+// -n/--namespace, --server, --request-timeout, --as, …) apply on top.
 type kubeFlags struct {
-	loadingRules *clientcmd.ClientConfigLoadingRules
-	overrides    *clientcmd.ConfigOverrides
+	config *genericclioptions.ConfigFlags
 }
 
 func newKubeFlags() *kubeFlags {
-	return &kubeFlags{
-		loadingRules: clientcmd.NewDefaultClientConfigLoadingRules(),
-		overrides:    &clientcmd.ConfigOverrides{},
-	}
+	return &kubeFlags{config: genericclioptions.NewConfigFlags(true)}
 }
 
 // bind registers the flags on a flag set (the root command's persistent flags).
-func (k *kubeFlags) bind(flags *pflag.FlagSet) {
-	flags.StringVar(&k.loadingRules.ExplicitPath, clientcmd.RecommendedConfigPathFlag, "",
-		"Path to the kubeconfig file to use for CLI requests")
-	clientcmd.BindOverrideFlags(k.overrides, flags, clientcmd.RecommendedConfigOverrideFlags(""))
-}
-
-func (k *kubeFlags) clientConfig() clientcmd.ClientConfig {
-	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(k.loadingRules, k.overrides)
-}
+func (k *kubeFlags) bind(flags *pflag.FlagSet) { k.config.AddFlags(flags) }
 
 // restConfig is the connection to the API server.
 func (k *kubeFlags) restConfig() (*rest.Config, error) {
-	cfg, err := k.clientConfig().ClientConfig()
+	cfg, err := k.config.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)
 	}
@@ -45,7 +34,7 @@ func (k *kubeFlags) restConfig() (*rest.Config, error) {
 
 // namespace is -n, else the namespace of the kubeconfig context, else "default".
 func (k *kubeFlags) namespace() (string, error) {
-	ns, _, err := k.clientConfig().Namespace()
+	ns, _, err := k.config.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return "", fmt.Errorf("resolve namespace from kubeconfig: %w", err)
 	}
