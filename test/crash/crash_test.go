@@ -15,24 +15,10 @@ import (
 	"time"
 
 	"github.com/interviewapi/operator/test/pgtest"
+	"github.com/interviewapi/operator/test/serverproc"
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "interviewapi-crash-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	serverBinary, err = buildServer(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := pgtest.Main(m)
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(serverproc.Main(m, &serverBinary)) }
 
 var engines = []string{"sync", "async"}
 
@@ -49,13 +35,13 @@ func TestServerKilled(t *testing.T) {
 				db := pgtest.NewDatabase(t)
 				srv := startServer(t, db, mode)
 				var base atomic.Pointer[string]
-				base.Store(&srv.base)
+				base.Store(&srv.Base)
 				l := newLedger()
 				ld := startLoad(t, func() string { return *base.Load() }, l)
 				l.waitAcks(t, 200, 30*time.Second, "writes acknowledged before the signal")
 
 				signalled := time.Now()
-				err := srv.signal(t, sig, 30*time.Second)
+				err := srv.Signal(t, sig, 30*time.Second)
 				exitedAfter := time.Since(signalled)
 				drained := l.acksSince(signalled)
 				switch sig {
@@ -76,7 +62,7 @@ func TestServerKilled(t *testing.T) {
 				t.Logf("%v: exited %s after the signal; %d answers 2xx after the signal", sig, exitedAfter.Round(time.Millisecond), drained)
 
 				restarted := startServer(t, db, mode)
-				base.Store(&restarted.base)
+				base.Store(&restarted.Base)
 				l.waitAcks(t, 200, 30*time.Second, "writes acknowledged by the restarted server")
 				ld.stop()
 				verifyNothingLost(t, db, l)
@@ -97,7 +83,7 @@ func TestPostgresKilled(t *testing.T) {
 			db := cluster.NewDatabase(t)
 			srv := startServer(t, db, mode)
 			l := newLedger()
-			ld := startLoad(t, func() string { return srv.base }, l)
+			ld := startLoad(t, func() string { return srv.Base }, l)
 			l.waitAcks(t, 200, 30*time.Second, "writes acknowledged before the crash")
 
 			killed := time.Now()
@@ -119,8 +105,8 @@ func TestPostgresKilled(t *testing.T) {
 				n, killed.Sub(l.firstAck()).Round(time.Millisecond), atKill, duringOutage, l.acksSince(restarted), time.Since(restarted).Round(time.Millisecond))
 			ld.stop()
 			select {
-			case <-srv.exited:
-				t.Fatalf("the server exited during the database crash: %v", srv.err)
+			case <-srv.Exited():
+				t.Fatalf("the server exited during the database crash: %v", srv.Err())
 			default:
 			}
 			verifyNothingLost(t, db, l)

@@ -238,20 +238,6 @@ func (ld *load) post(ctx context.Context, path string, body, out any) (int, erro
 	return resp.StatusCode, nil
 }
 
-// ready is nil once base/readyz answers 200.
-func ready(base string) error {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(base + "/readyz")
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("readyz %d", resp.StatusCode)
-	}
-	return nil
-}
-
 // verifyNothingLost fails the test for every acknowledged write that the database does
 // not hold in full: a session without its row or with fewer questions than its answer
 // listed, an analysis without its row. It returns the number of writes checked.
