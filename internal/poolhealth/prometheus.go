@@ -232,8 +232,10 @@ func (s *PrometheusSource) measureTrack(ctx context.Context, namespace string, p
 func (s *PrometheusSource) query(ctx context.Context, q string, at time.Time) (model.Vector, error) {
 	var opts []promv1.Option
 	if deadline, ok := ctx.Deadline(); ok {
-		// Prometheus stops evaluating when the operator stops waiting.
-		opts = append(opts, promv1.WithTimeout(max(time.Until(deadline), time.Millisecond)))
+		// Prometheus stops evaluating when the operator stops waiting. The client sends
+		// the timeout as Go writes a duration, and Prometheus refuses a fraction
+		// ("9.5s" is bad_data), so it is whole seconds, at least one.
+		opts = append(opts, promv1.WithTimeout(max(time.Until(deadline).Truncate(time.Second), time.Second)))
 	}
 	v, _, _, err := s.api.Query(ctx, q, at, opts...)
 	if err != nil {
