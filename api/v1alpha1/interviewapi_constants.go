@@ -54,7 +54,6 @@ const (
 	ReasonNoRollout            = "NoRollout"
 	ReasonRolloutStarted       = "RolloutStarted"
 	ReasonStepPromoted         = "StepPromoted"
-	ReasonAnalysisPassed       = "AnalysisPassed"
 	ReasonAnalysisFailed       = "AnalysisFailed"
 	ReasonAnalysisInconclusive = "AnalysisInconclusive"
 	ReasonRolledBack           = "RolledBack"
@@ -66,7 +65,6 @@ const (
 	ReasonProgressDeadline     = "ProgressDeadlineExceeded"
 	ReasonRetried              = "Retried"
 	ReasonChildUpdated         = "ChildUpdated"
-	ReasonChildCreateFailed    = "ChildCreateFailed"
 	// ReasonChildDeleted: the operator removed an owned object it no longer needs.
 	ReasonChildDeleted = "ChildDeleted"
 	// ReasonChildNotOwned: an object with a child's name exists and is not controlled
