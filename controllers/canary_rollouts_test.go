@@ -37,6 +37,7 @@ func TestRollouts(t *testing.T) {
 	t.Run("a restarted operator resumes the step", func(t *testing.T) { testRestartMidStep(t, e) })
 	t.Run("a step the connection budget cannot take is held", func(t *testing.T) { testBudgetHold(t, e) })
 	t.Run("kubectl interviewapi steers the rollout", func(t *testing.T) { testPluginControls(t, e, kubeconfig) })
+	t.Run("per-instance state is freed when the rollout ends and when the instance goes", func(t *testing.T) { testStateFreed(t, e) })
 }
 
 // startRollout enables async and runs until the first step's canary pod is ready and

@@ -63,6 +63,12 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 
 	p.input = in
 	p.plan = decision
+	if decision.Status.Canary == nil {
+		// No canary to measure: what the source kept for this instance's analyses
+		// (a scraping source's baselines) is of no use to a later rollout, whose
+		// windows start after it begins.
+		r.Sources.Forget(p.instance.Namespace, p.instance.Name)
+	}
 	p.status = *decision.Status.DeepCopy()
 	p.desiredStable, p.desiredCanary = desired.stable, desired.canary
 	p.result.RequeueAfter = earliest(decision.RequeueAfter, retry)

@@ -36,17 +36,30 @@ type fakeSource struct {
 	measured []poolhealth.Query
 	// returned is when the latest full measurement was returned.
 	returned time.Time
+	// kept are the instances ("namespace/name") measured and not forgotten since.
+	kept map[string]bool
 }
 
 func newFakeSource(c clock.PassiveClock, mode string) *fakeSource {
-	return &fakeSource{clock: c, mode: mode, canaryP99: healthyP99}
+	return &fakeSource{clock: c, mode: mode, canaryP99: healthyP99, kept: map[string]bool{}}
 }
 
 // For implements controllers.MetricSources.
 func (f *fakeSource) For(*iapiv1alpha1.InterviewAPI) (poolhealth.Source, error) { return f, nil }
 
 // Forget implements controllers.MetricSources.
-func (f *fakeSource) Forget(string, string) {}
+func (f *fakeSource) Forget(namespace, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.kept, namespace+"/"+name)
+}
+
+// keeps reports whether the instance was measured and not forgotten since.
+func (f *fakeSource) keeps(namespace, name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kept[namespace+"/"+name]
+}
 
 // setCanaryP99 makes the canary pods report an acquire-wait p99 of d from now on.
 func (f *fakeSource) setCanaryP99(d time.Duration) {
@@ -60,6 +73,7 @@ func (f *fakeSource) Measure(_ context.Context, q poolhealth.Query) (poolhealth.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries = append(f.queries, q)
+	f.kept[q.Namespace+"/"+q.Instance] = true
 	if elapsed := f.clock.Now().Sub(q.Since); elapsed < q.Interval {
 		return poolhealth.Measurement{Pending: true, RetryAfter: q.Interval - elapsed}, nil
 	}

@@ -47,6 +47,7 @@ func TestOperator(t *testing.T) {
 	t.Run("a foreign object is not taken over", func(t *testing.T) { testForeignChild(t, e) })
 	t.Run("kubectl apply -f config/samples", func(t *testing.T) { testApplySamples(t, e, kubeconfig) })
 	t.Run("an instance being deleted is left to the garbage collector", func(t *testing.T) { testDeleting(t, e, op) })
+	t.Run("the cache holds only the operator's objects, trimmed", func(t *testing.T) { testCache(t, e, op) })
 }
 
 // testLeastPrivilege checks the operator's identity: it can do its job (the subtests

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/interviewapi/operator/hack/loadgen/loadgen"
+	"github.com/interviewapi/operator/hack/procstat"
 )
 
 // progressLog writes timestamped lines to the terminal.
@@ -225,9 +226,9 @@ func (b *bench) measureMixed(ctx context.Context, label string, srv *server, met
 	if err != nil {
 		return err
 	}
-	sampler := startMemorySampler(srv.pid(), 200*time.Millisecond)
+	sampler := procstat.StartMemorySampler(srv.pid(), 200*time.Millisecond)
 	pt.Mixed, err = b.load(ctx, label+" mixed", srv.url, b.opts.mixedMix, nil, pt.Concurrency, b.opts.duration)
-	peak, sampleErr := sampler.finish()
+	peak, sampleErr := sampler.Finish()
 	if err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func (b *bench) measureMixed(ctx context.Context, label string, srv *server, met
 	if err != nil {
 		return err
 	}
-	mem, err := readMemory(srv.pid())
+	mem, err := procstat.ReadMemory(srv.pid())
 	if err != nil {
 		return fmt.Errorf("reading the server's memory: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/interviewapi/operator/hack/procstat"
 )
 
 // cpuShares splits the machine's busy CPU time during a phase between the processes of
@@ -52,17 +54,17 @@ func (m cpuMeter) sample() (cpuSample, error) {
 	if err != nil {
 		return s, err
 	}
-	if s.busy, err = parseMachineBusy(b); err != nil {
+	if s.busy, err = procstat.ParseMachineBusy(b); err != nil {
 		return s, err
 	}
 	if m.serverPID != 0 {
-		server, err := readStat(m.serverPID)
+		server, err := procstat.ReadStat(m.serverPID)
 		if err != nil {
 			return s, fmt.Errorf("reading the server's CPU time: %w", err)
 		}
 		s.server = server.CPU
 	}
-	self, err := readStat(os.Getpid())
+	self, err := procstat.ReadStat(os.Getpid())
 	if err != nil {
 		return s, fmt.Errorf("reading this program's CPU time: %w", err)
 	}
@@ -96,7 +98,7 @@ func (m cpuMeter) between(a, b cpuSample) cpuShares {
 // it has reaped. That covers a PostgreSQL cluster: every backend is a child of the
 // postmaster, including the short-lived ones of connections that were closed.
 func processTreeCPU(parent int) (time.Duration, error) {
-	st, err := readStat(parent)
+	st, err := procstat.ReadStat(parent)
 	if err != nil {
 		return 0, err
 	}
@@ -110,7 +112,7 @@ func processTreeCPU(parent int) (time.Duration, error) {
 		if err != nil || pid == parent {
 			continue
 		}
-		child, err := readStat(pid)
+		child, err := procstat.ReadStat(pid)
 		if err != nil || child.PPID != parent {
 			continue // not a child, or gone since the listing
 		}

@@ -17,6 +17,18 @@ import (
 // Defaults of ScrapeSource.
 const (
 	DefaultScrapeTimeout = 3 * time.Second
+	// DefaultMaxConcurrentScrapes bounds how many pods one ScrapeSource scrapes at
+	// once, over all the instances being analysed: the fan-out of many concurrent
+	// rollouts is a queue, not a burst of connections and parse buffers.
+	DefaultMaxConcurrentScrapes = 32
+	// maxIdleScrapeConns bounds the keep-alive connections to pods the client keeps;
+	// past it the least recently used is closed and its pod's next scrape connects
+	// again (a handshake on loopback or the pod network, once an interval).
+	maxIdleScrapeConns = 256
+	// idleScrapeConnTimeout closes a pod's connection unused for longer than the
+	// default analysis interval (30s) with margin, so consecutive analyses reuse it
+	// while pods that went away do not hold connections.
+	idleScrapeConnTimeout = 90 * time.Second
 	// maxMetricsBody bounds what is read from one pod: the server's /metrics is a few
 	// tens of kilobytes, and a pod must not be able to exhaust the operator's memory.
 	maxMetricsBody = 8 << 20
@@ -49,6 +61,8 @@ type ScrapeSource struct {
 	client  *http.Client
 	timeout time.Duration
 	now     func() time.Time
+	// slots holds one token per scrape in flight (DefaultMaxConcurrentScrapes).
+	slots chan struct{}
 
 	mu        sync.Mutex
 	baselines map[instanceKey]map[types.UID]Sample
@@ -67,16 +81,22 @@ func WithScrapeTimeout(d time.Duration) ScrapeOption {
 	return func(s *ScrapeSource) { s.timeout = d }
 }
 
+// WithMaxConcurrentScrapes bounds the scrapes in flight at once over every instance
+// (default DefaultMaxConcurrentScrapes); n < 1 means 1.
+func WithMaxConcurrentScrapes(n int) ScrapeOption {
+	return func(s *ScrapeSource) { s.slots = make(chan struct{}, max(n, 1)) }
+}
+
 // WithClock sets the clock that stamps samples (default time.Now).
 func WithClock(now func() time.Time) ScrapeOption { return func(s *ScrapeSource) { s.now = now } }
 
 // NewScrapeSource returns a ScrapeSource with no baselines.
 func NewScrapeSource(opts ...ScrapeOption) *ScrapeSource {
 	s := &ScrapeSource{
-		// Pod IPs are reached directly; an environment proxy would only be in the way.
-		client:    &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1}},
+		client:    &http.Client{Transport: newScrapeTransport()},
 		timeout:   DefaultScrapeTimeout,
 		now:       time.Now,
+		slots:     make(chan struct{}, DefaultMaxConcurrentScrapes),
 		baselines: map[instanceKey]map[types.UID]Sample{},
 	}
 	for _, o := range opts {
@@ -85,7 +105,22 @@ func NewScrapeSource(opts ...ScrapeOption) *ScrapeSource {
 	return s
 }
 
-// Forget drops the baselines of an instance, for when it is deleted.
+// newScrapeTransport is the one transport of a ScrapeSource, shared by every instance:
+// one idle connection per pod (a pod is scraped once at a time), a bound on all of
+// them, and none kept past idleScrapeConnTimeout.
+func newScrapeTransport() *http.Transport {
+	return &http.Transport{
+		// Pod IPs are reached directly; an environment proxy would only be in the way.
+		Proxy:               nil,
+		MaxIdleConnsPerHost: 1,
+		MaxIdleConns:        maxIdleScrapeConns,
+		IdleConnTimeout:     idleScrapeConnTimeout,
+	}
+}
+
+// Forget drops the baselines of an instance, for when it is deleted or no longer
+// runs a canary: a later rollout starts from fresh baselines anyway (older ones
+// precede its Since).
 func (s *ScrapeSource) Forget(namespace, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -194,12 +229,21 @@ func (s *ScrapeSource) windows(q Query, pods []Pod, scraped []scrapeResult, prev
 	return t
 }
 
-// scrapeAll scrapes pods concurrently; results are in the pods' order.
+// scrapeAll scrapes pods concurrently, at most cap(s.slots) at once over every caller;
+// results are in the pods' order. A pod still waiting for a slot when ctx ends is
+// reported as not scraped.
 func (s *ScrapeSource) scrapeAll(ctx context.Context, pods []Pod) []scrapeResult {
 	out := make([]scrapeResult, len(pods))
 	var wg sync.WaitGroup
 	for i, pod := range pods {
 		wg.Go(func() {
+			select {
+			case s.slots <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = scrapeResult{err: fmt.Errorf("scrape: %w", ctx.Err())}
+				return
+			}
+			defer func() { <-s.slots }()
 			sample, err := s.scrape(ctx, pod)
 			out[i] = scrapeResult{sample: sample, err: err}
 		})

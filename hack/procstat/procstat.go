@@ -1,4 +1,6 @@
-package main
+// Package procstat reads a Linux process's memory and CPU time from /proc, for the
+// benchmarks (hack/benchmodes, hack/benchscale).
+package procstat
 
 import (
 	"bufio"
@@ -12,15 +14,15 @@ import (
 	"time"
 )
 
-// memory is a process's resident set, from /proc/PID/status, in KiB.
-type memory struct {
+// Memory is a process's resident set, from /proc/PID/status, in KiB.
+type Memory struct {
 	RSS int64 // VmRSS: resident now
 	HWM int64 // VmHWM: the peak resident set since the process started
 }
 
-// parseStatus reads VmRSS and VmHWM from the text of /proc/PID/status.
-func parseStatus(status []byte) (memory, error) {
-	var m memory
+// ParseStatus reads VmRSS and VmHWM from the text of /proc/PID/status.
+func ParseStatus(status []byte) (Memory, error) {
+	var m Memory
 	found := 0
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
@@ -49,12 +51,13 @@ func parseStatus(status []byte) (memory, error) {
 	return m, sc.Err()
 }
 
-func readMemory(pid int) (memory, error) {
+// ReadMemory reads the memory of process pid.
+func ReadMemory(pid int) (Memory, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return memory{}, err
+		return Memory{}, err
 	}
-	return parseStatus(b)
+	return ParseStatus(b)
 }
 
 // clockTicks is USER_HZ, the unit of the CPU times in /proc; it is 100 on every Linux
@@ -63,50 +66,51 @@ const clockTicks = 100
 
 func ticks(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
 
-// procStat is what the benchmark reads from /proc/PID/stat.
-type procStat struct {
+// Stat is what the benchmark reads from /proc/PID/stat.
+type Stat struct {
 	PPID int
 	// CPU is the process's own user+system time; ChildrenCPU that of the children it has
 	// waited for (cutime+cstime), where the CPU of PostgreSQL's exited backends goes.
 	CPU, ChildrenCPU time.Duration
 }
 
-// parseStat reads the text of /proc/PID/stat. The command name, field 2, may hold spaces
+// ParseStat reads the text of /proc/PID/stat. The command name, field 2, may hold spaces
 // and parentheses, so the fields are counted from the last ')'.
-func parseStat(stat []byte) (procStat, error) {
+func ParseStat(stat []byte) (Stat, error) {
 	end := bytes.LastIndexByte(stat, ')')
 	if end < 0 {
-		return procStat{}, fmt.Errorf("no command name in %q", stat)
+		return Stat{}, fmt.Errorf("no command name in %q", stat)
 	}
 	// After ')' come field 3 (state) onwards: ppid is field 4, utime, stime, cutime and
 	// cstime are fields 14 to 17.
 	fields := strings.Fields(string(stat[end+1:]))
 	if len(fields) < 15 {
-		return procStat{}, fmt.Errorf("only %d fields after the command name", len(fields))
+		return Stat{}, fmt.Errorf("only %d fields after the command name", len(fields))
 	}
 	var v [5]int64
 	for i, idx := range []int{1, 11, 12, 13, 14} {
 		n, err := strconv.ParseInt(fields[idx], 10, 64)
 		if err != nil {
-			return procStat{}, fmt.Errorf("parsing field %d of the stat line: %w", idx+3, err)
+			return Stat{}, fmt.Errorf("parsing field %d of the stat line: %w", idx+3, err)
 		}
 		v[i] = n
 	}
-	return procStat{PPID: int(v[0]), CPU: ticks(v[1] + v[2]), ChildrenCPU: ticks(v[3] + v[4])}, nil
+	return Stat{PPID: int(v[0]), CPU: ticks(v[1] + v[2]), ChildrenCPU: ticks(v[3] + v[4])}, nil
 }
 
-func readStat(pid int) (procStat, error) {
+// ReadStat reads /proc/PID/stat of process pid.
+func ReadStat(pid int) (Stat, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return procStat{}, err
+		return Stat{}, err
 	}
-	return parseStat(b)
+	return ParseStat(b)
 }
 
-// parseMachineBusy returns the time all CPUs together spent on anything but idling and
+// ParseMachineBusy returns the time all CPUs together spent on anything but idling and
 // waiting for I/O, from the first line of /proc/stat ("cpu user nice system idle iowait
 // irq softirq steal ..."). Guest time is already part of user time.
-func parseMachineBusy(stat []byte) (time.Duration, error) {
+func ParseMachineBusy(stat []byte) (time.Duration, error) {
 	line, _, _ := bytes.Cut(stat, []byte("\n"))
 	fields := strings.Fields(string(line))
 	if len(fields) < 9 || fields[0] != "cpu" {
@@ -123,9 +127,9 @@ func parseMachineBusy(stat []byte) (time.Duration, error) {
 	return ticks(busy), nil
 }
 
-// memorySampler polls a process's resident set, because VmHWM alone covers the whole life
+// MemorySampler polls a process's resident set, because VmHWM alone covers the whole life
 // of the process and the peak of one phase needs samples taken during it.
-type memorySampler struct {
+type MemorySampler struct {
 	pid  int
 	stop context.CancelFunc
 	done sync.WaitGroup
@@ -135,9 +139,10 @@ type memorySampler struct {
 	err     error
 }
 
-func startMemorySampler(pid int, every time.Duration) *memorySampler {
+// StartMemorySampler samples the resident set of process pid every period until Finish.
+func StartMemorySampler(pid int, every time.Duration) *MemorySampler {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &memorySampler{pid: pid, stop: cancel}
+	s := &MemorySampler{pid: pid, stop: cancel}
 	s.sample()
 	s.done.Go(func() {
 		t := time.NewTicker(every)
@@ -154,8 +159,8 @@ func startMemorySampler(pid int, every time.Duration) *memorySampler {
 	return s
 }
 
-func (s *memorySampler) sample() {
-	m, err := readMemory(s.pid)
+func (s *MemorySampler) sample() {
+	m, err := ReadMemory(s.pid)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -167,8 +172,8 @@ func (s *memorySampler) sample() {
 	s.peakRSS = max(s.peakRSS, m.RSS)
 }
 
-// finish stops sampling and returns the highest VmRSS seen.
-func (s *memorySampler) finish() (int64, error) {
+// Finish stops sampling and returns the highest VmRSS seen.
+func (s *MemorySampler) Finish() (int64, error) {
 	s.sample()
 	s.stop()
 	s.done.Wait()
