@@ -122,6 +122,10 @@ localcluster: tools build ## Run the local cluster (Kubernetes on loopback, pods
 bench-modes: ## Benchmark the server's sync vs async engines (about 6 min) and rewrite their section of docs/benchmarks.md.
 	$(GO) run ./hack/benchmodes $(BENCH_ARGS)
 
+.PHONY: bench-scale
+bench-scale: tools ## Measure the operator over 100/300/1,000 instances and 100 rollouts at once in envtest (about 12 min) and rewrite its section of docs/benchmarks.md.
+	$(GO) run ./hack/benchscale $(BENCH_ARGS)
+
 .PHONY: bench-rollback
 bench-rollback: tools ## Measure rollback latency in envtest (docs/benchmarks.md, "Rollback latency").
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkRollbackLatency -benchtime 20x ./controllers/

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/interviewapi/operator/hack/benchdoc"
 	"github.com/interviewapi/operator/hack/loadgen/loadgen"
 )
 
@@ -22,46 +20,13 @@ const (
 	sectionEnd     = "<!-- bench-modes:end -->"
 )
 
-// docHeader starts docs/benchmarks.md when the file does not exist yet.
-const docHeader = `# Benchmarks
+var docSection = benchdoc.Section{Heading: sectionHeading, Start: sectionStart, End: sectionEnd}
 
-Measured figures of this project, one section per benchmark; each section says how to
-reproduce it and on which machine it ran. The development machine is a shared virtual
-machine with 2 vCPUs (AMD EPYC) and 23 GiB of memory, on which other engineers' builds
-and tests often run at the same time: absolute figures are modest and somewhat noisy,
-ratios between runs taken side by side are more telling.
-`
+// updateSection replaces the bench-modes section of the document at path with section.
+func updateSection(path, section string) error { return docSection.Update(path, section) }
 
-// updateSection replaces the bench-modes section of the document at path with section,
-// appends it when the markers are absent, and creates the document when it is missing.
-func updateSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		old = []byte(docHeader)
-	} else if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	updated, err := replaceSection(string(old), section)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.WriteFile(path, []byte(updated), 0o644)
-}
-
-// replaceSection puts section between the markers of doc (markers included in the
-// result), or appends the heading, markers and section when doc has no markers.
-func replaceSection(doc, section string) (string, error) {
-	block := sectionStart + "\n" + strings.TrimSpace(section) + "\n" + sectionEnd
-	start := strings.Index(doc, sectionStart)
-	end := strings.Index(doc, sectionEnd)
-	switch {
-	case start < 0 && end < 0:
-		return strings.TrimRight(doc, "\n") + "\n\n" + sectionHeading + "\n\n" + block + "\n", nil
-	case start < 0 || end < start || strings.Count(doc, sectionStart) > 1 || strings.Count(doc, sectionEnd) > 1:
-		return "", fmt.Errorf("the %s … %s markers are damaged; fix them by hand", sectionStart, sectionEnd)
-	}
-	return doc[:start] + block + doc[end+len(sectionEnd):], nil
-}
+// replaceSection puts section between the bench-modes markers of doc.
+func replaceSection(doc, section string) (string, error) { return docSection.Replace(doc, section) }
 
 // renderSection writes the markdown of the section from the results.
 func renderSection(r results) string {

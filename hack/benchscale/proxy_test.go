@@ -1,0 +1,46 @@
+package main
+
+import (
+	"maps"
+	"net/url"
+	"testing"
+)
+
+func TestRequestKind(t *testing.T) {
+	tests := []struct{ method, url, want string }{
+		{"GET", "/apis/apps/v1/deployments?labelSelector=x&limit=500", "list"},
+		{"GET", "/apis/apps/v1/deployments?watch=true&resourceVersion=5", "watch"},
+		{"GET", "/apis/apps/v1/namespaces/a/deployments/web", "get"},
+		{"GET", "/apis/apps/v1/namespaces/a/deployments", "list"},
+		{"GET", "/api/v1/namespaces/a/pods?labelSelector=app%3Dx", "list"},
+		{"GET", "/api/v1/namespaces/a", "get"},
+		{"GET", "/api/v1/namespaces", "list"},
+		{"PUT", "/apis/apps.interviewapi.io/v1alpha1/namespaces/a/interviewapis/x/status", "update"},
+		{"PATCH", "/apis/apps/v1/namespaces/a/deployments/web?fieldManager=m&force=true", "patch"},
+		{"POST", "/apis/events.k8s.io/v1/namespaces/a/events", "create"},
+		{"DELETE", "/apis/apps/v1/namespaces/a/deployments/web-canary", "delete"},
+		{"PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/op", "lease update"},
+		{"GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/op", "lease get"},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := requestKind(tt.method, u); got != tt.want {
+			t.Errorf("%s %s = %q, want %q", tt.method, tt.url, got, tt.want)
+		}
+	}
+	for kind, want := range map[string]bool{"patch": true, "lease update": true, "watch": false, "lease get": false, "list": false} {
+		if isWrite(kind) != want {
+			t.Errorf("isWrite(%q) = %v", kind, !want)
+		}
+	}
+}
+
+func TestCountsBetween(t *testing.T) {
+	got := countsBetween(map[string]int{"get": 3, "watch": 4}, map[string]int{"get": 5, "watch": 4, "patch": 1})
+	if want := map[string]int{"get": 2, "patch": 1}; !maps.Equal(got, want) {
+		t.Errorf("countsBetween = %v, want %v", got, want)
+	}
+}
