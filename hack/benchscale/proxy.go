@@ -111,6 +111,12 @@ func startAPIProxy(cfg *rest.Config) (*apiProxy, error) {
 		Transport: rt,
 		// Watches stream: pass every event on at once.
 		FlushInterval: -1,
+		// A watch the operator closes on its way out is not worth a line.
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if r.Context().Err() == nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+			}
+		},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

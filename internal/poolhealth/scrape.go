@@ -50,7 +50,8 @@ const (
 //     Pending, with RetryAfter = q.Interval;
 //   - a pod whose baseline is younger than q.Interval (less a second of slack for
 //     times stored to the second) keeps it: the window is not complete yet, and an
-//     early call never shortens a window;
+//     early call never shortens a window, and when that holds for every canary pod
+//     the call answers Pending without scraping any pod;
 //   - a pod that cannot be scraped keeps its baseline and is reported as a gap, which
 //     makes the verdict Inconclusive;
 //   - pods no longer in the query are forgotten.
@@ -141,6 +142,9 @@ func (s *ScrapeSource) Measure(ctx context.Context, q Query) (Measurement, error
 	if q.Interval <= 0 {
 		return Measurement{}, fmt.Errorf("analysis interval %s is not positive", q.Interval)
 	}
+	if wait, ok := s.windowsOpen(q); ok {
+		return Measurement{Pending: true, RetryAfter: wait}, nil
+	}
 	canary := s.scrapeAll(ctx, q.Canary)
 	stable := s.scrapeAll(ctx, q.Stable)
 
@@ -168,6 +172,31 @@ func (s *ScrapeSource) Measure(ctx context.Context, q Query) (Measurement, error
 		m.Stable = &sm
 	}
 	return m, nil
+}
+
+// windowsOpen reports whether every canary pod of q already has a baseline of this step
+// that is younger than a window, and how long until the last of them is old enough. A
+// scrape then could only answer Pending, so none is made: a pass that comes early (the
+// rollout asks for the step's first analysis at every pass until one is recorded) costs
+// no request to the pods. A pod that stopped answering is then found at the due time.
+func (s *ScrapeSource) windowsOpen(q Query) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.baselines[instanceKey{q.Namespace, q.Instance}]
+	now := s.now()
+	var wait time.Duration
+	for _, pod := range q.Canary {
+		base, ok := prev[pod.UID]
+		if !ok || base.Time.Before(q.Since) {
+			return 0, false
+		}
+		age := now.Sub(base.Time)
+		if age >= q.Interval-windowSlack {
+			return 0, false
+		}
+		wait = max(wait, q.Interval-age)
+	}
+	return wait, true
 }
 
 // track collects one track's pod windows.

@@ -26,7 +26,8 @@ type countingPods struct {
 	mu             sync.Mutex
 	inFlight, peak int
 	arrived        chan struct{}
-	servers        []*httptest.Server
+	// started numbers the pods, so that every pod has a name and UID of its own.
+	started int
 }
 
 func newCountingPods(t *testing.T, fixture string, hold bool) *countingPods {
@@ -62,9 +63,10 @@ func (c *countingPods) start(t *testing.T, n int) []Pod {
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := "pod-" + strconv.Itoa(i)
+		name := "pod-" + strconv.Itoa(c.started+i)
 		pods = append(pods, Pod{UID: types.UID("uid-" + name), Name: name, IP: host, Port: int32(p)})
 	}
+	c.started += n
 	return pods
 }
 
@@ -167,5 +169,39 @@ func TestScrapeSourceWaitingScrapeEndsWithTheContext(t *testing.T) {
 	err := <-done
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("Measure after cancel = %v, want no canary pod scraped because the context ended", err)
+	}
+}
+
+// TestScrapeSourceEarlyCallDoesNotScrape: while every canary pod's window is still
+// filling, a measurement answers Pending without a request to any pod.
+func TestScrapeSourceEarlyCallDoesNotScrape(t *testing.T) {
+	pods := newCountingPods(t, "metrics-1.txt", false)
+	canary := pods.start(t, 3)
+	stable := pods.start(t, 2)
+	clk := &fakeClock{now: t0}
+	src := NewScrapeSource(WithClock(clk.Now))
+	q := Query{Namespace: "shop", Instance: "demo", Canary: canary, Stable: stable, Interval: 30 * time.Second, Since: t0}
+	measure := func(at time.Duration) Measurement {
+		t.Helper()
+		clk.Set(t0.Add(at))
+		m, err := src.Measure(context.Background(), q)
+		if err != nil {
+			t.Fatalf("Measure at %s: %v", at, err)
+		}
+		return m
+	}
+	if m := measure(0); !m.Pending || len(pods.arrived) != 5 {
+		t.Fatalf("first call: %+v after %d scrapes, want a baseline of all 5 pods", m, len(pods.arrived))
+	}
+	if m := measure(10 * time.Second); !m.Pending || m.RetryAfter != 20*time.Second || len(pods.arrived) != 5 {
+		t.Errorf("call 10s in: %+v after %d scrapes, want Pending for 20s more and no scrape", m, len(pods.arrived))
+	}
+	// A new canary pod has no baseline: the call scrapes to take one.
+	q.Canary = append(q.Canary, pods.start(t, 1)...)
+	if m := measure(12 * time.Second); !m.Pending || len(pods.arrived) != 11 {
+		t.Errorf("call with a new pod: %+v after %d scrapes, want all 6 pods scraped", m, len(pods.arrived))
+	}
+	if m := measure(30 * time.Second); m.Pending || m.Canary.Pods != 3 || len(pods.arrived) != 17 {
+		t.Errorf("call at the due time: %+v after %d scrapes, want the 3 full windows measured", m, len(pods.arrived))
 	}
 }
