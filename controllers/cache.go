@@ -18,8 +18,10 @@ import (
 // none), and of the kinds the operator owns only the objects labelled as managed by
 // it, so that the operator does not hold every Deployment and Service of the cluster
 // in memory. A child whose managed-by label was removed is invisible to the cache;
-// the next apply puts the label back. Pods are never cached: an analysis lists the
-// few it measures from the API server (see readyPods).
+// the next apply puts the label back. Only the kinds the controller watches are cached:
+// an analysis lists the few pods it measures from the API server (see readyPods), and
+// reading any other kind through the cached client fails instead of starting an
+// informer for it.
 //
 // Every cached object also loses the managedFields entries the operator does not
 // read (see KeepOwnApplyFields): they are often the largest part of an object.
@@ -32,6 +34,9 @@ func CacheOptions(namespaces []string) cache.Options {
 			&policyv1.PodDisruptionBudget{}: {Label: managed},
 		},
 		DefaultTransform: KeepOwnApplyFields(),
+		// A read of a kind no watch caches (Pods, say) is an error rather than a new
+		// informer holding every object of that kind in the cluster.
+		ReaderFailOnMissingInformer: true,
 	}
 	if len(namespaces) > 0 {
 		opts.DefaultNamespaces = make(map[string]cache.Config, len(namespaces))

@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
@@ -40,6 +42,12 @@ func testCache(t *testing.T, e *envtest.Env, op *operator) {
 	err := op.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "someone-elses"}, &appsv1.Deployment{})
 	if !apierrors.IsNotFound(err) {
 		t.Errorf("the unlabelled Deployment in the operator's cache: want NotFound, got %v", err)
+	}
+
+	// Pods are read from the API server only; the cache refuses to start an informer
+	// that would hold every pod of the cluster.
+	if err := op.client.List(ctx, &corev1.PodList{}, client.InNamespace(ns)); !errors.As(err, new(*crcache.ErrResourceNotCached)) {
+		t.Errorf("listing pods through the operator's cached client: want ErrResourceNotCached, got %v", err)
 	}
 
 	in := sampleInstance(t)

@@ -74,7 +74,8 @@ type rolloutResult struct {
 
 func runScale(ctx context.Context, o options, bin, dir, logs string, n, rollouts int, stderr io.Writer) (runResult, error) {
 	r := runResult{Instances: n}
-	env, err := envtest.New()
+	// Every instance has a ClusterIP Service: envtest's default range (a /24) holds 254.
+	env, err := envtest.New(envtest.APIServerFlag{Name: "service-cluster-ip-range", Value: "10.96.0.0/16"})
 	if err != nil {
 		return r, err
 	}

@@ -83,12 +83,16 @@ func startFor(t testing.TB, dir string) *Env {
 	return e
 }
 
-// New starts an API server; the caller stops it with Stop (for TestMain).
-func New() (*Env, error) { return newEnv("") }
+// APIServerFlag is a kube-apiserver flag for New, as --Name=Value.
+type APIServerFlag struct{ Name, Value string }
+
+// New starts an API server with the given extra flags; the caller stops it with Stop
+// (for TestMain and the benchmarks).
+func New(flags ...APIServerFlag) (*Env, error) { return newEnv("", flags...) }
 
 // newEnv starts an API server; a non-empty dir holds etcd's data and the API server's
 // certificates, which then survive restarts.
-func newEnv(dir string) (*Env, error) {
+func newEnv(dir string, flags ...APIServerFlag) (*Env, error) {
 	assets := Assets()
 	for _, bin := range []string{"kube-apiserver", "etcd"} {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
@@ -117,6 +121,10 @@ func newEnv(dir string) (*Env, error) {
 		// for open connections, such as a client's watches, before it exits; 10s keeps
 		// a restart inside the control plane's stop timeout (20s).
 		api.Configure().Set("request-timeout", "10s")
+	}
+	args := env.ControlPlane.GetAPIServer().Configure()
+	for _, f := range flags {
+		args.Set(f.Name, f.Value)
 	}
 	cfg, err := env.Start()
 	if err != nil {
