@@ -139,8 +139,11 @@ func cpuShare(a, b usage) float64 {
 
 // operatorMetrics are the operator's own figures read from its /metrics.
 type operatorMetrics struct {
-	reconcile  []bucket // controller_runtime_reconcile_time_seconds
-	queueWait  []bucket // workqueue_queue_duration_seconds
+	reconcile []bucket // controller_runtime_reconcile_time_seconds
+	queueWait []bucket // workqueue_queue_duration_seconds
+	// api is rest_client_request_duration_seconds over every verb and host: how long
+	// the API server took to answer the operator.
+	api        []bucket
 	reconciles float64
 }
 
@@ -168,6 +171,7 @@ func (p *operatorProcess) metrics(ctx context.Context) (operatorMetrics, error) 
 	var m operatorMetrics
 	m.reconcile = histogramOf(families["controller_runtime_reconcile_time_seconds"], "controller", "interviewapi")
 	m.queueWait = histogramOf(families["workqueue_queue_duration_seconds"], "name", "interviewapi")
+	m.api = sumHistograms(families["rest_client_request_duration_seconds"])
 	if f := families["controller_runtime_reconcile_total"]; f != nil {
 		for _, s := range f.GetMetric() {
 			if hasLabel(s, "controller", "interviewapi") {
@@ -205,4 +209,34 @@ func hasLabel(s *dto.Metric, name, value string) bool {
 		}
 	}
 	return false
+}
+
+// sumHistograms adds up every series of a histogram family (same bounds in each).
+func sumHistograms(f *dto.MetricFamily) []bucket {
+	if f == nil {
+		return nil
+	}
+	var out []bucket
+	for _, s := range f.GetMetric() {
+		h := s.GetHistogram()
+		if h == nil {
+			continue
+		}
+		bs := h.GetBucket()
+		if out == nil {
+			out = make([]bucket, len(bs)+1)
+			for i, b := range bs {
+				out[i].upper = b.GetUpperBound()
+			}
+			out[len(bs)].upper = math.Inf(1)
+		}
+		if len(bs)+1 != len(out) {
+			continue
+		}
+		for i, b := range bs {
+			out[i].count += float64(b.GetCumulativeCount())
+		}
+		out[len(bs)].count += float64(h.GetSampleCount())
+	}
+	return out
 }

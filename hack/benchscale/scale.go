@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,6 +47,7 @@ type runResult struct {
 	ReconcileP50         float64 // seconds, over the cold start
 	ReconcileP99         float64
 	QueueP50, QueueP99   float64
+	APIP50, APIP99       float64 // seconds: the API server's answers to the operator
 	ColdRequests         map[string]int
 	PeakRSS              int64 // KiB: VmHWM at the end of the steady window
 	SteadyRSS            int64 // KiB: VmRSS at the end of the steady window
@@ -67,6 +69,7 @@ type rolloutResult struct {
 	WithinSecond       int
 	PeakRSS            int64 // KiB, sampled during the phase
 	CPU                float64
+	APIP50, APIP99     float64
 	ScrapePeak, Scrape int
 	Requests           map[string]int
 	Load               float64
@@ -177,6 +180,7 @@ func runScale(ctx context.Context, o options, bin, dir, logs string, n, rollouts
 	r.ColdReconciles = m1.reconciles
 	r.ReconcileP50, r.ReconcileP99 = bucketQuantile(0.5, m1.reconcile), bucketQuantile(0.99, m1.reconcile)
 	r.QueueP50, r.QueueP99 = bucketQuantile(0.5, m1.queueWait), bucketQuantile(0.99, m1.queueWait)
+	r.APIP50, r.APIP99 = bucketQuantile(0.5, m1.api), bucketQuantile(0.99, m1.api)
 	fmt.Fprintf(stderr, "  all Healthy %s after the operator started (half at %s), %.1fs CPU\n",
 		r.Healthy.Round(time.Millisecond), r.HalfHealthy.Round(time.Millisecond), r.ColdCPU.Seconds())
 
@@ -232,6 +236,10 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		return nil, err
 	}
 	c0, u0 := proxy.snapshot(), mustUsage(op)
+	m0, err := op.metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sampler := procstat.StartMemorySampler(op.pid(), 200*time.Millisecond)
 	start := time.Now()
 	var list iapiv1alpha1.InterviewAPIList
@@ -259,7 +267,7 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		return ok && in.Status.ObservedGeneration >= gen && in.Status.Canary == nil &&
 			(in.Status.Phase == iapiv1alpha1.PhaseHealthy || in.Status.Phase == iapiv1alpha1.PhaseDegraded)
 	}
-	err := waitFor(ctx, o.rolloutTimeout, 200*time.Millisecond, func() (bool, error) {
+	err = waitFor(ctx, o.rolloutTimeout, 200*time.Millisecond, func() (bool, error) {
 		done, err := countHealthy(ctx, c, ended)
 		return done >= n, err
 	})
@@ -273,6 +281,12 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 	}
 	rr.CPU = cpuShare(u0, u1)
 	rr.Requests = countsBetween(c0, proxy.snapshot())
+	m1, err := op.metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	api := subBuckets(m1.api, m0.api)
+	rr.APIP50, rr.APIP99 = bucketQuantile(0.5, api), bucketQuantile(0.99, api)
 	rr.ScrapePeak, rr.Scrape = servers.fanOut()
 	rr.Load = loadAverage()
 	if err := c.List(ctx, &list, client.InNamespace(rolloutNS)); err != nil {
@@ -286,8 +300,18 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		}
 	}
 	var late []time.Duration
-	for _, events := range steps.all() {
-		late = append(late, analysisLateness(events, o.interval)...)
+	shown := 0
+	for key, events := range steps.all() {
+		l := analysisLateness(events, o.interval)
+		late = append(late, l...)
+		if shown < 3 && slices.ContainsFunc(l, func(d time.Duration) bool { return d > time.Second }) {
+			// A few timelines of late analyses, for the reader of the log.
+			shown++
+			fmt.Fprintf(stderr, "  late analyses of %s (delays %v):\n", key, l)
+			for _, e := range events {
+				fmt.Fprintf(stderr, "    +%6.2fs %s\n", e.at.Sub(start).Seconds(), e.what)
+			}
+		}
 	}
 	rr.Analyses = len(late)
 	for _, l := range late {
@@ -298,8 +322,8 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		rr.EarlyMax = max(rr.EarlyMax, -l)
 	}
 	rr.LateP50, rr.LateP99 = durationQuantile(0.5, late), durationQuantile(0.99, late)
-	fmt.Fprintf(stderr, "  rollouts ended in %s: %d promoted, %d not; %d analyses, %d within 1s (p50 %s p99 %s max %s); scrapes %d, at most %d at once\n",
-		rr.Duration.Round(time.Millisecond), rr.Promoted, rr.Other, rr.Analyses, rr.WithinSecond, rr.LateP50, rr.LateP99, rr.LateMax, rr.Scrape, rr.ScrapePeak)
+	fmt.Fprintf(stderr, "  rollouts ended in %s: %d promoted, %d not; %d analyses, %d within 1s (p50 %s p99 %s max %s); scrapes %d, at most %d at once; API p50 %s p99 %s\n",
+		rr.Duration.Round(time.Millisecond), rr.Promoted, rr.Other, rr.Analyses, rr.WithinSecond, rr.LateP50, rr.LateP99, rr.LateMax, rr.Scrape, rr.ScrapePeak, ms(rr.APIP50), ms(rr.APIP99))
 	return rr, nil
 }
 
@@ -321,13 +345,13 @@ func (l *stepLog) observe(oldObj, newObj any) {
 	key := after.Namespace + "/" + after.Name
 	var add []rolloutEvent
 	if t := after.Status.StepStartTime; t != nil && !t.Equal(before.Status.StepStartTime) {
-		add = append(add, rolloutEvent{at: now, stepStart: true})
+		add = append(add, rolloutEvent{at: now, stepStart: true, what: fmt.Sprintf("step %d started", ptr.Deref(after.Status.CurrentStep, -1))})
 	}
 	if a := after.Status.LastAnalysis; a != nil && (before.Status.LastAnalysis == nil ||
 		!a.Time.Equal(&before.Status.LastAnalysis.Time) || a.Step != before.Status.LastAnalysis.Step) {
 		// An analysis recorded in the same write as a step start belongs to the step
 		// before it: put it first.
-		add = append([]rolloutEvent{{at: now}}, add...)
+		add = append([]rolloutEvent{{at: now, what: fmt.Sprintf("analysis of step %d: %s %s", a.Step, a.Verdict, a.Message)}}, add...)
 	}
 	if len(add) == 0 {
 		return

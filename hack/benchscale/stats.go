@@ -92,6 +92,8 @@ func durationQuantile(q float64, ds []time.Duration) time.Duration {
 type rolloutEvent struct {
 	at        time.Time
 	stepStart bool
+	// what describes the change for the log of late analyses.
+	what string
 }
 
 // analysisLateness is how late each recorded analysis of one instance was. A step's
