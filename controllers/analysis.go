@@ -31,11 +31,7 @@ import (
 // decides on the changed instance).
 func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *rollout.AnalysisRequest) (*iapiv1alpha1.AnalysisResult, time.Duration, error) {
 	in := p.instance
-	canary, err := r.readyPods(ctx, in, iapiv1alpha1.TrackCanary, req.Canary.Revision)
-	if err != nil {
-		return nil, 0, err
-	}
-	stable, err := r.readyPods(ctx, in, iapiv1alpha1.TrackStable, req.Stable.Revision)
+	canary, stable, err := r.readyPods(ctx, in, req.Canary.Revision, req.Stable.Revision)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -111,31 +107,38 @@ func (r *InterviewAPIReconciler) measure(ctx context.Context, p *pass,
 	}
 }
 
-// readyPods lists the instance's server pods of a track and revision that are ready to
-// be measured: ready, with an address, and not shutting down. They are read from the
-// API server rather than a cache, so a pod that just became ready is not missed, and
-// the operator keeps no copy of every pod in memory.
-func (r *InterviewAPIReconciler) readyPods(ctx context.Context, in *iapiv1alpha1.InterviewAPI, track, revision string) ([]poolhealth.Pod, error) {
+// readyPods lists the instance's server pods that are ready to be measured (ready, with
+// an address, and not shutting down) and splits them into the canary pods of revision
+// canaryRev and the stable pods of stableRev, each sorted by name. They are read from
+// the API server rather than a cache, so a pod that just became ready is not missed,
+// and the operator keeps no copy of every pod in memory; one list serves both tracks,
+// which halves the API server's work when many rollouts are analysed at once.
+func (r *InterviewAPIReconciler) readyPods(ctx context.Context, in *iapiv1alpha1.InterviewAPI, canaryRev, stableRev string) (canary, stable []poolhealth.Pod, err error) {
 	var list corev1.PodList
-	err := r.apiReader().List(ctx, &list, client.InNamespace(in.Namespace), client.MatchingLabels{
+	err = r.apiReader().List(ctx, &list, client.InNamespace(in.Namespace), client.MatchingLabels{
 		iapiv1alpha1.LabelName:     iapiv1alpha1.ServerName,
 		iapiv1alpha1.LabelInstance: in.Name,
-		iapiv1alpha1.LabelTrack:    track,
-		iapiv1alpha1.LabelRevision: revision,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list the %s pods of revision %s: %w", track, revision, err)
+		return nil, nil, fmt.Errorf("list the server pods: %w", err)
 	}
-	var pods []poolhealth.Pod
 	for i := range list.Items {
 		pod := &list.Items[i]
 		if !pod.DeletionTimestamp.IsZero() || pod.Status.PodIP == "" || !podReady(pod) {
 			continue
 		}
-		pods = append(pods, poolhealth.Pod{UID: pod.UID, Name: pod.Name, IP: pod.Status.PodIP, Port: metricsPort(pod)})
+		p := poolhealth.Pod{UID: pod.UID, Name: pod.Name, IP: pod.Status.PodIP, Port: metricsPort(pod)}
+		switch track, rev := pod.Labels[iapiv1alpha1.LabelTrack], pod.Labels[iapiv1alpha1.LabelRevision]; {
+		case track == iapiv1alpha1.TrackCanary && rev == canaryRev:
+			canary = append(canary, p)
+		case track == iapiv1alpha1.TrackStable && rev == stableRev:
+			stable = append(stable, p)
+		}
 	}
-	slices.SortFunc(pods, func(a, b poolhealth.Pod) int { return strings.Compare(a.Name, b.Name) })
-	return pods, nil
+	byName := func(a, b poolhealth.Pod) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortFunc(canary, byName)
+	slices.SortFunc(stable, byName)
+	return canary, stable, nil
 }
 
 func podReady(pod *corev1.Pod) bool {
