@@ -22,6 +22,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 func main() {
@@ -103,6 +106,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// envtest and the benchmark's own cache and clients log nothing worth reading.
+	ctrllog.SetLogger(logr.Discard())
 	dir, err := os.MkdirTemp("", "benchscale-")
 	if err != nil {
 		return err

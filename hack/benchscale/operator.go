@@ -170,8 +170,6 @@ func (p *operatorProcess) metrics(ctx context.Context) (operatorMetrics, error) 
 	}
 	var m operatorMetrics
 	m.reconcile = histogramOf(families["controller_runtime_reconcile_time_seconds"], "controller", "interviewapi")
-	m.queueWait = histogramOf(families["workqueue_queue_duration_seconds"], "name", "interviewapi")
-	m.api = sumHistograms(families["rest_client_request_duration_seconds"])
 	if f := families["controller_runtime_reconcile_total"]; f != nil {
 		for _, s := range f.GetMetric() {
 			if hasLabel(s, "controller", "interviewapi") {
@@ -209,34 +207,4 @@ func hasLabel(s *dto.Metric, name, value string) bool {
 		}
 	}
 	return false
-}
-
-// sumHistograms adds up every series of a histogram family (same bounds in each).
-func sumHistograms(f *dto.MetricFamily) []bucket {
-	if f == nil {
-		return nil
-	}
-	var out []bucket
-	for _, s := range f.GetMetric() {
-		h := s.GetHistogram()
-		if h == nil {
-			continue
-		}
-		bs := h.GetBucket()
-		if out == nil {
-			out = make([]bucket, len(bs)+1)
-			for i, b := range bs {
-				out[i].upper = b.GetUpperBound()
-			}
-			out[len(bs)].upper = math.Inf(1)
-		}
-		if len(bs)+1 != len(out) {
-			continue
-		}
-		for i, b := range bs {
-			out[i].count += float64(b.GetCumulativeCount())
-		}
-		out[len(bs)].count += float64(h.GetSampleCount())
-	}
-	return out
 }

@@ -105,15 +105,15 @@ func renderSection(r results) string {
 	}
 	p("), talking to the API server through a counting proxy on loopback, so its memory, CPU and requests are its own. ")
 	p("The benchmark plays the Deployment controller (a Deployment's status says every replica is ready as soon as its spec changes); only the rolling instances get Pod objects, since the operator reads pods only to measure a canary. ")
-	p("Memory is the process's VmRSS (steady: at the end of a %s window that starts 10 s after the last instance turned Healthy) and VmHWM (peak). Reconcile latency is `controller_runtime_reconcile_time_seconds` over the cold start, queue wait `workqueue_queue_duration_seconds` (how long an instance waited for a worker), API answer `rest_client_request_duration_seconds` (how long the API server took to answer the operator), all interpolated within the operator's histogram buckets.\n\n", r.Steady)
+	p("Memory is the process's VmRSS (steady: at the end of a %s window that starts 10 s after the last instance turned Healthy) and VmHWM (peak). Reconcile latency is `controller_runtime_reconcile_time_seconds` over the cold start, interpolated within the operator's histogram buckets.\n\n", r.Steady)
 
-	p("| instances | Healthy after start (half) | peak RSS | steady RSS | CPU until Healthy | steady CPU | reconciles (cold / steady) | reconcile p50 / p99 | queue wait p50 / p99 | API answer p50 / p99 | requests during the cold start | steady requests per minute | load |\n")
-	p("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	p("| instances | Healthy after start (half) | peak RSS | steady RSS | CPU until Healthy | steady CPU | reconciles (cold / steady) | reconcile p50 / p99 | requests during the cold start | steady requests per minute | load |\n")
+	p("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, run := range r.Runs {
-		p("| %d | %.1f s (%.1f s) | %s | %s | %.1f s | %.0f m | %.0f / %.0f | %s / %s | %s / %s | %s / %s | %s | %s | %.1f |\n",
+		p("| %d | %.1f s (%.1f s) | %s | %s | %.1f s | %.0f m | %.0f / %.0f | %s / %s | %s | %s | %.1f |\n",
 			run.Instances, run.Healthy.Seconds(), run.HalfHealthy.Seconds(), mib(run.PeakRSS), mib(run.SteadyRSS),
 			run.ColdCPU.Seconds(), run.SteadyCPU*1000, run.ColdReconciles, run.SteadyReconciles,
-			ms(run.ReconcileP50), ms(run.ReconcileP99), ms(run.QueueP50), ms(run.QueueP99), ms(run.APIP50), ms(run.APIP99),
+			ms(run.ReconcileP50), ms(run.ReconcileP99),
 			formatCounts(run.ColdRequests, 0), formatCounts(run.SteadyRequests, r.Steady), run.Load)
 	}
 	p("\n")
@@ -138,12 +138,16 @@ func renderSection(r results) string {
 		p("Every rolling instance enables async at the same moment; its rollout has two steps (50 %% with a pause of 3 analysis intervals, then 100 %%), analysis interval %s, so each takes a baseline and 3 analyses in step 1 and a baseline and one in step 2. ", r.Interval)
 		p("Its pods are loopback HTTP servers that serve the captured `/metrics` of internal/poolhealth/testdata, each scrape advancing every counter by the traffic between metrics-1.txt and metrics-2.txt (a healthy interval) and reporting the pod's own database mode. ")
 		p("An analysis's delay is the time the benchmark saw it recorded in status minus its due time: the step's start (when the baseline is taken) or the previous analysis, plus one interval.\n\n")
-		p("| rollouts | until all ended | promoted / not | analyses | within 1 s of due | delay p50 / p99 / max | earliest | peak RSS | CPU | scrapes (most at once) | API answer p50 / p99 | requests during the rollouts | load |\n")
-		p("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-		p("| %d | %.1f s | %d / %d | %d | %d | %s / %s / %s | %s early | %s | %.0f m | %d (%d) | %s / %s | %s | %.1f |\n\n",
-			rr.Instances, rr.Duration.Seconds(), rr.Promoted, rr.Other, rr.Analyses, rr.WithinSecond,
+		p("| rollouts | until all ended | promoted / not | analyses | within 1 s of due | delay p50 / p99 / max | earliest | peak RSS | CPU | scrapes (most at once) | requests during the rollouts | load |\n")
+		p("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		until := fmt.Sprintf("%.1f s", rr.Duration.Seconds())
+		if rr.TimedOut {
+			until = "not within " + until
+		}
+		p("| %d | %s | %d / %d | %d | %d | %s / %s / %s | %s early | %s | %.0f m | %d (%d) | %s | %.1f |\n\n",
+			rr.Instances, until, rr.Promoted, rr.Other, rr.Analyses, rr.WithinSecond,
 			rr.LateP50.Round(time.Millisecond), rr.LateP99.Round(time.Millisecond), rr.LateMax.Round(time.Millisecond),
-			rr.EarlyMax.Round(time.Millisecond), mib(rr.PeakRSS), rr.CPU*1000, rr.Scrape, rr.ScrapePeak, ms(rr.APIP50), ms(rr.APIP99), formatCounts(rr.Requests, 0), rr.Load)
+			rr.EarlyMax.Round(time.Millisecond), mib(rr.PeakRSS), rr.CPU*1000, rr.Scrape, rr.ScrapePeak, formatCounts(rr.Requests, 0), rr.Load)
 	}
 
 	p("### Goals (%d instances)\n\n", largest.Instances)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +20,6 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
@@ -46,8 +45,6 @@ type runResult struct {
 	ColdReconciles       float64
 	ReconcileP50         float64 // seconds, over the cold start
 	ReconcileP99         float64
-	QueueP50, QueueP99   float64
-	APIP50, APIP99       float64 // seconds: the API server's answers to the operator
 	ColdRequests         map[string]int
 	PeakRSS              int64 // KiB: VmHWM at the end of the steady window
 	SteadyRSS            int64 // KiB: VmRSS at the end of the steady window
@@ -69,8 +66,8 @@ type rolloutResult struct {
 	WithinSecond       int
 	PeakRSS            int64 // KiB, sampled during the phase
 	CPU                float64
-	APIP50, APIP99     float64
 	ScrapePeak, Scrape int
+	TimedOut           bool
 	Requests           map[string]int
 	Load               float64
 }
@@ -89,8 +86,6 @@ func runScale(ctx context.Context, o options, bin, dir, logs string, n, rollouts
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// The benchmark's own cache and clients log nothing worth reading.
-	ctrllog.SetLogger(logr.Discard())
 
 	fixture, err := loadFixture()
 	if err != nil {
@@ -179,8 +174,6 @@ func runScale(ctx context.Context, o options, bin, dir, logs string, n, rollouts
 	}
 	r.ColdReconciles = m1.reconciles
 	r.ReconcileP50, r.ReconcileP99 = bucketQuantile(0.5, m1.reconcile), bucketQuantile(0.99, m1.reconcile)
-	r.QueueP50, r.QueueP99 = bucketQuantile(0.5, m1.queueWait), bucketQuantile(0.99, m1.queueWait)
-	r.APIP50, r.APIP99 = bucketQuantile(0.5, m1.api), bucketQuantile(0.99, m1.api)
 	fmt.Fprintf(stderr, "  all Healthy %s after the operator started (half at %s), %.1fs CPU\n",
 		r.Healthy.Round(time.Millisecond), r.HalfHealthy.Round(time.Millisecond), r.ColdCPU.Seconds())
 
@@ -236,10 +229,6 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		return nil, err
 	}
 	c0, u0 := proxy.snapshot(), mustUsage(op)
-	m0, err := op.metrics(ctx)
-	if err != nil {
-		return nil, err
-	}
 	sampler := procstat.StartMemorySampler(op.pid(), 200*time.Millisecond)
 	start := time.Now()
 	var list iapiv1alpha1.InterviewAPIList
@@ -267,11 +256,16 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		return ok && in.Status.ObservedGeneration >= gen && in.Status.Canary == nil &&
 			(in.Status.Phase == iapiv1alpha1.PhaseHealthy || in.Status.Phase == iapiv1alpha1.PhaseDegraded)
 	}
-	err = waitFor(ctx, o.rolloutTimeout, 200*time.Millisecond, func() (bool, error) {
+	err := waitFor(ctx, o.rolloutTimeout, 200*time.Millisecond, func() (bool, error) {
 		done, err := countHealthy(ctx, c, ended)
 		return done >= n, err
 	})
-	if err != nil {
+	if errors.Is(err, errTimeout) {
+		// Report what happened until then: the rollouts still running are counted as
+		// not promoted.
+		rr.TimedOut = true
+		fmt.Fprintf(stderr, "  the rollouts did not all end within %s\n", o.rolloutTimeout)
+	} else if err != nil {
 		return nil, fmt.Errorf("waiting for the rollouts to end: %w", err)
 	}
 	rr.Duration = time.Since(start)
@@ -281,12 +275,6 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 	}
 	rr.CPU = cpuShare(u0, u1)
 	rr.Requests = countsBetween(c0, proxy.snapshot())
-	m1, err := op.metrics(ctx)
-	if err != nil {
-		return nil, err
-	}
-	api := subBuckets(m1.api, m0.api)
-	rr.APIP50, rr.APIP99 = bucketQuantile(0.5, api), bucketQuantile(0.99, api)
 	rr.ScrapePeak, rr.Scrape = servers.fanOut()
 	rr.Load = loadAverage()
 	if err := c.List(ctx, &list, client.InNamespace(rolloutNS)); err != nil {
@@ -322,8 +310,8 @@ func runRollouts(ctx context.Context, o options, op *operatorProcess, proxy *api
 		rr.EarlyMax = max(rr.EarlyMax, -l)
 	}
 	rr.LateP50, rr.LateP99 = durationQuantile(0.5, late), durationQuantile(0.99, late)
-	fmt.Fprintf(stderr, "  rollouts ended in %s: %d promoted, %d not; %d analyses, %d within 1s (p50 %s p99 %s max %s); scrapes %d, at most %d at once; API p50 %s p99 %s\n",
-		rr.Duration.Round(time.Millisecond), rr.Promoted, rr.Other, rr.Analyses, rr.WithinSecond, rr.LateP50, rr.LateP99, rr.LateMax, rr.Scrape, rr.ScrapePeak, ms(rr.APIP50), ms(rr.APIP99))
+	fmt.Fprintf(stderr, "  rollouts ended in %s: %d promoted, %d not; %d analyses, %d within 1s (p50 %s p99 %s max %s); scrapes %d, at most %d at once\n",
+		rr.Duration.Round(time.Millisecond), rr.Promoted, rr.Other, rr.Analyses, rr.WithinSecond, rr.LateP50, rr.LateP99, rr.LateMax, rr.Scrape, rr.ScrapePeak)
 	return rr, nil
 }
 
@@ -492,6 +480,9 @@ func countHealthy(ctx context.Context, c cache.Cache, ok func(*iapiv1alpha1.Inte
 	return n, nil
 }
 
+// errTimeout is waitFor giving up.
+var errTimeout = errors.New("not within")
+
 func waitFor(ctx context.Context, timeout, every time.Duration, done func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -503,7 +494,7 @@ func waitFor(ctx context.Context, timeout, every time.Duration, done func() (boo
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not within %s", timeout)
+			return fmt.Errorf("%w %s", errTimeout, timeout)
 		}
 		if err := sleep(ctx, every); err != nil {
 			return err

@@ -14,18 +14,6 @@ type bucket struct {
 	count float64
 }
 
-// subBuckets is after − before, bucket by bucket (both from one histogram, same bounds).
-func subBuckets(after, before []bucket) []bucket {
-	out := make([]bucket, len(after))
-	for i, b := range after {
-		out[i] = b
-		if i < len(before) {
-			out[i].count -= before[i].count
-		}
-	}
-	return out
-}
-
 // bucketQuantile is the q-quantile of a cumulative histogram, interpolated linearly within
 // the bucket it falls in, as PromQL's histogram_quantile does: the lowest bucket starts at
 // 0, and a quantile in the +Inf bucket is the highest finite bound. NaN when empty.
