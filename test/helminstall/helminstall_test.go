@@ -116,7 +116,7 @@ func TestHelmInstallTestUninstall(t *testing.T) {
 	instance := createSample(t, c, root)
 	waitHealthy(t, c, instance)
 	times.add("sample created → Healthy", step)
-	assertDatabaseSecretKept(t, c, cluster.DatabaseURL)
+	assertDatabaseSecretKept(t, c, cluster.PodDatabaseURL(cluster.DatabaseURL))
 	assertServes(t, cluster, instance)
 	assertNothingForbidden(t, cluster.PodLogPath(releaseNamespace, operatorPod.Name, "manager"))
 
