@@ -352,6 +352,17 @@ func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Option
 	if c.proxy, err = newServiceProxy(pods, services, c.layout.servicesFile(), podBackends, c.log); err != nil {
 		return err
 	}
+	if err := c.startInformers(ctx); err != nil {
+		return err
+	}
+	c.agent.start()
+	c.proxy.start()
+	return nil
+}
+
+// startInformers starts the node's watches and waits until their caches hold the
+// cluster's state.
+func (c *Cluster) startInformers(ctx context.Context) error {
 	c.stopInf = make(chan struct{})
 	c.informers.Start(c.stopInf)
 	for typ, synced := range c.informers.WaitForCacheSync(ctx.Done()) {
@@ -359,8 +370,6 @@ func (c *Cluster) startNode(ctx context.Context, creds *credentials, opts Option
 			return fmt.Errorf("cache of %v did not sync", typ)
 		}
 	}
-	c.agent.start()
-	c.proxy.start()
 	return nil
 }
 

@@ -2,7 +2,6 @@ package localcluster
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -48,12 +47,8 @@ func (c *Cluster) startRealNode(ctx context.Context, creds *credentials, opts Op
 		proxyBackends{list: clusterIPBackend, dial: c.real.ns.dial}, c.log); err != nil {
 		return err
 	}
-	c.stopInf = make(chan struct{})
-	c.informers.Start(c.stopInf)
-	for typ, synced := range c.informers.WaitForCacheSync(ctx.Done()) {
-		if !synced {
-			return fmt.Errorf("cache of %v did not sync", typ)
-		}
+	if err := c.startInformers(ctx); err != nil {
+		return err
 	}
 	c.proxy.start()
 	c.podLogs = startPodLogCopier(c.real.path("pod-logs"), c.layout, c.log)
