@@ -40,7 +40,12 @@ var kernelSettings = []string{
 var fixedPaths = []string{
 	"/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/var/lib/cni",
 	"/run/containerd", "/etc/cni", "/opt/cni", "/etc/containerd",
+	netnsDir,
 }
+
+// netnsDir is where `ip netns` keeps namespaces; it makes the folder a mount of itself
+// the first time. Others may use it too, so it is removed only when empty.
+const netnsDir = "/run/netns"
 
 // machineRecord is what a running real node changed on the machine, in
 // machineState/state.json, so that the next start can undo it after a crash.
@@ -170,7 +175,11 @@ func (m *machine) undo(ctx context.Context, rec machineRecord) error {
 	if rec.Dir != "" {
 		roots = append(roots, filepath.Join(rec.Dir, "node"))
 	}
-	roots = append(roots, rec.Created...)
+	for _, p := range rec.Created {
+		if p != netnsDir {
+			roots = append(roots, p)
+		}
+	}
 	if err := unmountUnder(roots); err != nil {
 		errs = append(errs, err)
 	}
@@ -186,6 +195,13 @@ func (m *machine) undo(ctx context.Context, rec machineRecord) error {
 		}
 	}
 	for _, p := range rec.Created {
+		if p == netnsDir {
+			if entries, err := os.ReadDir(p); err == nil && len(entries) == 0 {
+				_ = unix.Unmount(p, unix.MNT_DETACH)
+				_ = os.Remove(p)
+			}
+			continue
+		}
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}

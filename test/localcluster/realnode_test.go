@@ -303,6 +303,7 @@ func machineSnapshot(t *testing.T) string {
 	}
 	exists("/run/netns/" + machineName)
 	exists("/run/" + machineName)
+	exists("/run/netns")
 	for _, h := range []string{"pids", "cpu", "memory", "cpuset", "unified", "systemd"} {
 		exists(filepath.Join("/sys/fs/cgroup", h, machineName))
 	}
