@@ -8,6 +8,10 @@ K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
 HELM := $(BIN)/helm
 PROMETHEUS_TOOLS := $(BIN)/prometheus $(BIN)/promtool
+GOLANGCI_LINT := $(BIN)/golangci-lint
+GOVULNCHECK := $(BIN)/govulncheck
+# The Go vulnerability database, built offline from the pinned golang.org/x/vulndb.
+VULNDB := $(BIN)/vulndb
 KUBECTL := $(K8S_BIN)/kubectl
 # envtest and the local cluster read the Kubernetes binaries from here.
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
@@ -45,6 +49,7 @@ demo: tools build $(call node_images,$(DEMO_NODE)) ## The whole product on this 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests under config/ from the API markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=metrics-auth-role paths="./cmd/interviewapi-operator/..." output:rbac:stdout > config/rbac/metrics_auth_role.yaml
 	$(GO) run ./hack/chartsync
 	$(GO) run ./hack/gendocs
 
@@ -60,8 +65,20 @@ fmt: ## Run go fmt.
 vet: ## Run go vet.
 	$(GO) vet ./...
 
+.PHONY: tidy-check
+tidy-check: ## Fail when go.mod or go.sum is not what `go mod tidy` makes of them.
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml).
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: vulncheck
+vulncheck: $(GOVULNCHECK) $(VULNDB)/index/db.json ## Run govulncheck offline against the database of the pinned golang.org/x/vulndb.
+	$(GOVULNCHECK) -db file://$(VULNDB) ./...
+
 .PHONY: test
-test: tools manifests generate fmt vet ## Run every test: unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
+test: tools manifests generate fmt vet tidy-check lint ## Run every test: unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
 	hack/postgres.sh run $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz
 	@if [ "$(SKIP_E2E)" = 1 ]; then echo "SKIP_E2E=1: end-to-end tests not run"; elif [ -d test/e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
@@ -150,7 +167,7 @@ CONTAINERD_BIN := $(BIN)/containerd
 CONTAINERD_TOOLS := $(CONTAINERD_BIN)/containerd $(CONTAINERD_BIN)/containerd-shim-runc-v2 $(CONTAINERD_BIN)/ctr
 
 .PHONY: tools
-tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) node-tools ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus, promtool and the real node's programs into bin/ (once per pinned version).
+tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) $(GOLANGCI_LINT) $(GOVULNCHECK) $(VULNDB)/index/db.json node-tools ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus, promtool, golangci-lint, govulncheck and its database, and the real node's programs into bin/ (once per pinned version).
 
 .PHONY: node-tools
 node-tools: $(NODE_K8S_TOOLS) $(CONTAINERD_TOOLS) ## Build kubelet, kube-proxy, kube-scheduler and containerd for the real node; install its Debian packages when root (hack/node-packages.sh).
@@ -204,3 +221,19 @@ $(CONTAINERD_TOOLS) &: hack/tools/containerd/go.mod hack/tools/containerd/go.sum
 	@echo "building containerd, containerd-shim-runc-v2, ctr $(CONTAINERD_VERSION) into $(CONTAINERD_BIN)"
 	cd hack/tools/containerd && CGO_ENABLED=0 $(GO) build -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "$(CONTAINERD_LDFLAGS)" -o $(CONTAINERD_BIN)/ github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
 	@touch $(CONTAINERD_TOOLS)
+
+$(GOLANGCI_LINT): hack/tools/golangci-lint/go.mod hack/tools/golangci-lint/go.sum
+	@echo "building golangci-lint into $(BIN)"
+	cd hack/tools/golangci-lint && $(GO) build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+$(GOVULNCHECK): hack/tools/vuln/go.mod hack/tools/vuln/go.sum
+	@echo "building govulncheck into $(BIN)"
+	cd hack/tools/vuln && $(GO) build -o $@ golang.org/x/vuln/cmd/govulncheck
+
+# No network database needed: the vulndb module carries every report as an OSV file
+# (data/osv), and its indexdb command writes the layout `govulncheck -db file://` reads.
+$(VULNDB)/index/db.json: hack/tools/vuln/go.mod hack/tools/vuln/go.sum
+	@echo "building the Go vulnerability database into $(VULNDB)"
+	rm -rf $(VULNDB)
+	cd hack/tools/vuln && $(GO) run golang.org/x/vulndb/cmd/indexdb \
+	  -vulns "$$($(GO) list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv" -out $(VULNDB)

@@ -471,7 +471,3 @@ type InterviewAPIList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []InterviewAPI `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&InterviewAPI{}, &InterviewAPIList{})
-}

@@ -23,13 +23,6 @@ type serverSettings struct {
 	generatorLatency time.Duration
 }
 
-func (s serverSettings) mode() string {
-	if s.async {
-		return "async"
-	}
-	return "sync"
-}
-
 func (s serverSettings) environ(listen string) []string {
 	return append(os.Environ(),
 		"DATABASE_URL="+s.databaseURL,

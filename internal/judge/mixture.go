@@ -37,7 +37,8 @@ func rankLogLR(t RankTest) float64 {
 	if t.Sigma <= 0 {
 		return math.Inf(-1)
 	}
-	return mixtureLogLR(t.Z, math.Pow(t.N1*t.N2/t.Sigma, 2), shiftPriorSD)
+	r := t.N1 * t.N2 / t.Sigma
+	return mixtureLogLR(t.Z, r*r, shiftPriorSD)
 }
 
 // mixtureLogLR is log Λ above for a statistic Z carrying the information info, mixed

@@ -18,7 +18,7 @@ func scenarios(t *testing.T) map[string][]Input {
 	w.settleOnApply = false
 	w.settle()
 	w.setSpec(withAsync(true))
-	for i := 0; i < 40 && !(w.obj.Status.Canary == nil && w.canary == nil && i > 0); i++ {
+	for i := 0; i < 40 && (w.obj.Status.Canary != nil || w.canary != nil || i == 0); i++ {
 		w.advance(30 * time.Second)
 		w.reconcile(v1alpha1.VerdictPass)
 		w.settle()

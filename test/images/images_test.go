@@ -98,7 +98,7 @@ func checkConfig(t *testing.T, b imagebuild.Build, img imagebuild.Image, image v
 	if cfg.OS != "linux" || cfg.Architecture != b.Arch {
 		t.Errorf("platform = %s/%s, want linux/%s", cfg.OS, cfg.Architecture, b.Arch)
 	}
-	if !cfg.Created.Time.Equal(b.Created) {
+	if !cfg.Created.Equal(b.Created) {
 		t.Errorf("created = %v, want %v (builds must be reproducible)", cfg.Created.Time, b.Created)
 	}
 	for key, want := range map[string]string{

@@ -180,7 +180,7 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 		c.DatabaseURL = url
 		return err
 	})
-	defer dbDone.wait()
+	defer dbDone.finish()
 
 	var extraIPs []net.IP
 	if c.real != nil {
@@ -243,7 +243,7 @@ func (c *Cluster) start(ctx context.Context, opts Options, begin time.Time) erro
 	// The controller manager starts while the node comes up; its readiness is
 	// awaited below.
 	kcmReady := background(func() error { return c.cp.startControllerManager(ctx, kcmKubeconfig, clientset) })
-	defer kcmReady.wait()
+	defer kcmReady.finish()
 
 	if c.real != nil {
 		err = c.startRealNode(ctx, creds, opts)
@@ -301,6 +301,11 @@ func (t *task) wait() error {
 	<-t.done
 	return t.err
 }
+
+// finish waits for the task without reading its error: the deferred cleanup of an
+// early return, where the error that caused the return is the one reported (the
+// normal path reads the task's error with wait).
+func (t *task) finish() { <-t.done }
 
 // startNode registers the Node and starts its agent, the kubelet API and the service
 // proxy.

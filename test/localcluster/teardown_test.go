@@ -140,8 +140,8 @@ func TestFailedStartReportsWhyAndStopsWhatStarted(t *testing.T) {
 	defer cancel()
 	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, KubernetesBinDir: k8sBin, Node: localcluster.NodeProcess})
 	if err == nil {
-		c.Stop()
-		t.Fatal("Start succeeded with a broken kube-apiserver")
+		stopErr := c.Stop()
+		t.Fatalf("Start succeeded with a broken kube-apiserver (stop: %v)", stopErr)
 	}
 	for _, want := range []string{"kube-apiserver exited with code 1", "unknown flag: --for-this-test"} {
 		if !strings.Contains(err.Error(), want) {

@@ -36,7 +36,7 @@ func Dump(ctx context.Context, w io.Writer, c client.Client, key types.Namespace
 	} else {
 		doc := map[string]any{"generation": in.Generation, "spec": in.Spec, "status": in.Status, "annotations": in.Annotations}
 		if b, err := yaml.Marshal(doc); err == nil {
-			w.Write(b)
+			_, _ = w.Write(b) // a diagnostics dump: a failed write has nowhere to go
 		}
 	}
 
@@ -86,7 +86,7 @@ func Dump(ctx context.Context, w io.Writer, c client.Client, key types.Namespace
 
 	for _, path := range operatorLogs {
 		fmt.Fprintf(w, "===== last %d lines of %s\n", logTailLines, path)
-		w.Write(tail(path, logTailLines))
+		_, _ = w.Write(tail(path, logTailLines))
 	}
 }
 

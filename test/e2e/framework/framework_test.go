@@ -23,12 +23,12 @@ func TestRecorderCountsEveryAnswer(t *testing.T) {
 		switch r.URL.Path {
 		case "/api/v1/analyze-answer":
 			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, `{"analysis_id":"0b7c6b52-7d2a-4a51-9d49-000000000001","score":70}`)
+			_, _ = io.WriteString(w, `{"analysis_id":"0b7c6b52-7d2a-4a51-9d49-000000000001","score":70}`)
 		case "/api/v1/services":
 			w.WriteHeader(http.StatusOK)
 		default:
 			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, `{"error":{"code":"pool_timeout","message":"no connection within 50ms"}}`)
+			_, _ = io.WriteString(w, `{"error":{"code":"pool_timeout","message":"no connection within 50ms"}}`)
 		}
 	}))
 	defer srv.Close()
@@ -56,7 +56,9 @@ func TestRecorderCountsEveryAnswer(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		io.Copy(io.Discard, resp.Body)
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			t.Errorf("%s %s: read the answer: %v", req.method, req.url, err)
+		}
 		resp.Body.Close()
 	}
 
