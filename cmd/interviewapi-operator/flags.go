@@ -21,6 +21,8 @@ import (
 // options are the operator's command line.
 type options struct {
 	metricsAddr             string
+	metricsSecure           bool
+	metricsCertDir          string
 	probeAddr               string
 	leaderElect             bool
 	leaderElectionNamespace string
@@ -58,6 +60,10 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.SetOutput(output)
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080",
 		`Address of the Prometheus /metrics endpoint; "0" turns it off.`)
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true,
+		"Serve /metrics over HTTPS to callers allowed to get the non-resource URL /metrics (TokenReview and SubjectAccessReview); false serves plain HTTP to anyone, for local runs.")
+	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "",
+		"Folder holding tls.crt and tls.key for the HTTPS /metrics; empty: a self-signed certificate made at start.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081",
 		`Address of the /healthz and /readyz endpoints; "0" turns them off.`)
 	fs.BoolVar(&o.leaderElect, "leader-elect", true,

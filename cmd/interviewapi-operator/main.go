@@ -25,7 +25,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/controllers"
@@ -84,7 +83,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
-		Metrics:                       metricsserver.Options{BindAddress: o.metricsAddr},
+		Metrics:                       metricsOptions(o.metricsAddr, o.metricsSecure, o.metricsCertDir),
 		HealthProbeBindAddress:        o.probeAddr,
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              leaderElectionID,
@@ -128,7 +127,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		namespaces = strings.Join(o.namespaces, ",")
 	}
 	log.Info("starting the operator", "version", version, "host", cfg.Host, "namespaces", namespaces,
-		"leaderElection", o.leaderElect, "metrics", o.metricsAddr, "probes", o.probeAddr,
+		"leaderElection", o.leaderElect, "metrics", o.metricsAddr, "metricsSecure", o.metricsSecure, "probes", o.probeAddr,
 		"allowedPrometheusURLs", o.allowedPrometheus.String())
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run the manager: %w", err)

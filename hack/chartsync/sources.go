@@ -27,6 +27,8 @@ func copyRules() []copyRule {
 			required: "run `make manifests` to generate the CRD"},
 		{glob: "config/rbac/role.yaml", dir: operatorChart + "/files/rbac", validate: validateRole,
 			required: "run `make manifests` to generate the operator's ClusterRole from its RBAC markers"},
+		{glob: "config/rbac/metrics_auth_role.yaml", dir: operatorChart + "/files/rbac", validate: validateRole,
+			required: "run `make manifests` to generate the metrics endpoint's ClusterRole from the markers in cmd/interviewapi-operator"},
 		{glob: "config/grafana/*.json", dir: operatorChart + "/files/dashboards",
 			required: "the Grafana dashboards live in config/grafana"},
 		{glob: "config/prometheus/prometheusrule.yaml", dir: operatorChart + "/files/prometheus",

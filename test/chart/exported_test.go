@@ -123,6 +123,9 @@ func operatorSeries(t *testing.T, bin string) map[string]bool {
 		"--kubeconfig="+writeKubeconfig(t, env),
 		"--leader-elect=false",
 		"--metrics-bind-address="+metricsAddr,
+		// Plain HTTP, as for a local run: the series are what this test reads; the
+		// HTTPS endpoint's authorisation is cmd/interviewapi-operator's test.
+		"--metrics-secure=false",
 		"--health-probe-bind-address="+probeAddr,
 		"--log-level=error")
 	waitHTTP(t, p, "http://"+probeAddr+"/readyz", 30*time.Second)

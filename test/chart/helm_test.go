@@ -237,7 +237,8 @@ func TestCRDSwitch(t *testing.T) {
 
 // TestRBACFollowsWatchNamespaces: the generated ClusterRole is bound cluster-wide by
 // default, and only in the watched namespaces when watchNamespaces is set; the operator
-// is started with one --namespace per watched namespace.
+// is started with one --namespace per watched namespace. The metrics endpoint's
+// TokenReview/SubjectAccessReview role is cluster-scoped and bound cluster-wide in both.
 func TestRBACFollowsWatchNamespaces(t *testing.T) {
 	cases := []struct {
 		name                string
@@ -246,8 +247,8 @@ func TestRBACFollowsWatchNamespaces(t *testing.T) {
 		wantRoleBindingNS   []string
 		wantArgs            []string
 	}{
-		{"all namespaces", nil, 1, []string{"ops"}, nil},
-		{"two namespaces", []string{"watchNamespaces={team-a,team-b}"}, 0, []string{"ops", "team-a", "team-b"}, []string{"--namespace=team-a", "--namespace=team-b"}},
+		{"all namespaces", nil, 2, []string{"ops"}, nil},
+		{"two namespaces", []string{"watchNamespaces={team-a,team-b}"}, 1, []string{"ops", "team-a", "team-b"}, []string{"--namespace=team-a", "--namespace=team-b"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -260,8 +261,12 @@ func TestRBACFollowsWatchNamespaces(t *testing.T) {
 				t.Fatalf("helm: %v\n%s", err, stderr)
 			}
 			objs := decodeManifests(t, out)
-			if n := len(byKind(objs, "ClusterRoleBinding")); n != c.wantClusterBindings {
-				t.Errorf("%d ClusterRoleBindings, want %d", n, c.wantClusterBindings)
+			var clusterBindings []string
+			for _, b := range byKind(objs, "ClusterRoleBinding") {
+				clusterBindings = append(clusterBindings, b.GetName())
+			}
+			if len(clusterBindings) != c.wantClusterBindings || !slices.Contains(clusterBindings, "release-interviewapi-operator-metrics-auth") {
+				t.Errorf("ClusterRoleBindings %v, want %d of them, the metrics-auth one among them", clusterBindings, c.wantClusterBindings)
 			}
 			var bindingNS []string
 			for _, rb := range byKind(objs, "RoleBinding") {
