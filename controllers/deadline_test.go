@@ -76,19 +76,7 @@ func newHungCase(t *testing.T, e *envtest.Env, ns string, clk *clocktesting.Fake
 		}
 	})
 
-	in := sampleInstance(t)
-	in.Namespace = ns
-	in.Spec.Replicas = ptr.To[int32](4)
-	in.Spec.Database.MaxServerConnections = nil
-	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50}, {Weight: 100}}
-	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
-	if mutate != nil {
-		mutate(in)
-	}
-	if err := e.Client.Create(context.Background(), in); err != nil {
-		t.Fatalf("create the instance: %v", err)
-	}
-	c := &hungCase{e: e, in: in, clock: clk, op: op}
+	c := &hungCase{e: e, in: createFastInstance(t, e, ns, mutate), clock: clk, op: op}
 	c.waitSettled(t, false)
 	return c
 }

@@ -53,18 +53,7 @@ func newScenario(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alp
 	s := &scenario{e: e, clock: c, kubelet: newKubelet(t, e, ns)}
 	s.startOperator(t)
 
-	in := sampleInstance(t)
-	in.Namespace = ns
-	in.Spec.Replicas = ptr.To[int32](4)
-	in.Spec.Database.MaxServerConnections = nil
-	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50}, {Weight: 100}}
-	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
-	if mutate != nil {
-		mutate(in)
-	}
-	if err := e.Client.Create(context.Background(), in); err != nil {
-		t.Fatalf("create the instance: %v", err)
-	}
+	in := createFastInstance(t, e, ns, mutate)
 	s.key = client.ObjectKeyFromObject(in)
 	s.converge(t)
 	if got := s.get(t); got.Status.Phase != iapiv1alpha1.PhaseHealthy {
@@ -328,4 +317,23 @@ func historyOutcomes(s iapiv1alpha1.InterviewAPIStatus) []string {
 		out = append(out, h.Outcome)
 	}
 	return out
+}
+
+// createFastInstance creates the sample in ns with 4 replicas and fast steps (25 %,
+// 50 %, 100 %, one analysisInterval each), changed by mutate.
+func createFastInstance(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alpha1.InterviewAPI)) *iapiv1alpha1.InterviewAPI {
+	t.Helper()
+	in := sampleInstance(t)
+	in.Namespace = ns
+	in.Spec.Replicas = ptr.To[int32](4)
+	in.Spec.Database.MaxServerConnections = nil
+	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50}, {Weight: 100}}
+	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
+	if mutate != nil {
+		mutate(in)
+	}
+	if err := e.Client.Create(context.Background(), in); err != nil {
+		t.Fatalf("create the instance: %v", err)
+	}
+	return in
 }

@@ -4,10 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/interviewapi/operator/internal/store/storetest"
 )
@@ -40,28 +41,10 @@ func newProvider(t *testing.T) *provider {
 	return p
 }
 
-// fakeClock is a settable clock for the probe cache.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) step(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestExternalGenerator(t *testing.T) {
 	url := storetest.MigratedDatabase(t)
 	p := newProvider(t)
-	clk := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	endpoint := p.srv.URL + "/v1/chat/completions?key=" + leak
 	srv := newTestServer(t, storetest.Engines()[0], url, serverOptions{externalURL: endpoint, clock: clk.Now})
 
@@ -110,7 +93,7 @@ func TestExternalGenerator(t *testing.T) {
 		if got := p.probes.Load() - before; got != 1 {
 			t.Errorf("%d probes for two reports a moment apart, want 1 (cached)", got)
 		}
-		clk.step(11 * time.Second)
+		clk.Step(11 * time.Second)
 		gen = generatorOf(srv.do(t, http.MethodGet, "/api/v1/services", nil))
 		if gen["status"] != "up" || gen["detail"].(map[string]any)["external_status"] != "up" {
 			t.Errorf("generator with its provider back: %v", gen)
