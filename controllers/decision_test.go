@@ -50,7 +50,7 @@ func TestFailedRenderRecordsNoDecision(t *testing.T) {
 	}
 	p.stable = &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: in.StableName(), Namespace: in.Namespace,
 		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: FieldOwner, Operation: metav1.ManagedFieldsOperationApply,
-			APIVersion: "apps/v1", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":1}`)}}}}}
+			APIVersion: "apps/v1", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":1}`)}}}}
 
 	err = r.plan(ctx, p)
 	if err == nil {
