@@ -2,6 +2,8 @@ module github.com/interviewapi/operator
 
 go 1.26.7
 
+toolchain go1.26.11
+
 require (
 	github.com/caarlos0/env/v11 v11.4.2
 	github.com/gin-gonic/gin v1.12.0
