@@ -78,7 +78,7 @@ vulncheck: $(GOVULNCHECK) $(VULNDB)/index/db.json ## Run govulncheck offline aga
 	$(GOVULNCHECK) -db file://$(VULNDB) ./...
 
 .PHONY: test
-test: tools manifests generate fmt vet tidy-check lint ## Run every test: unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
+test: tools manifests generate fmt vet tidy-check ## Run every test: unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
 	hack/postgres.sh run $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz
 	@if [ "$(SKIP_E2E)" = 1 ]; then echo "SKIP_E2E=1: end-to-end tests not run"; elif [ -d test/e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
