@@ -220,6 +220,12 @@ type RolloutSpec struct {
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="spec.rollout.rollbackWindow must not be negative"
 	// +optional
 	RollbackWindow *metav1.Duration `json:"rollbackWindow,omitempty"`
+
+	// Notifications receive every decision of the rollout (notification_types.go).
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	// +optional
+	Notifications []Notification `json:"notifications,omitempty"`
 }
 
 // RolloutStep is one canary weight and how long it is watched.

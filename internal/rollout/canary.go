@@ -73,6 +73,10 @@ func (d *decider) progress() {
 		step++
 	}
 	if d.cfg.paused {
+		if d.st.Phase != v1alpha1.PhasePaused {
+			// Once, on entering the pause: the phase in status remembers it.
+			d.event(eventNormal, v1alpha1.ReasonPaused, "spec.paused is true: the rollout of revision %s holds at %s", d.st.Canary.Revision, d.stepLabel(step))
+		}
 		d.st.Phase = v1alpha1.PhasePaused
 		d.planStep(step)
 		d.condition(v1alpha1.ConditionProgressing, metav1.ConditionTrue, v1alpha1.ReasonPaused,

@@ -27,6 +27,11 @@ func TestSpecPausedHoldsTheStep(t *testing.T) {
 	if c := conditionOf(p.Status, v1alpha1.ConditionProgressing); c.Status != metav1.ConditionTrue || c.Reason != v1alpha1.ReasonPaused {
 		t.Errorf("progressing %+v", c)
 	}
+	// The pause is a decision of its own, announced once: the pass that enters it.
+	assertEvent(t, p, eventNormal, v1alpha1.ReasonPaused)
+	if again := w.pass(); len(again.Events) != 0 {
+		t.Errorf("a second paused pass recorded %v", eventReasons(again))
+	}
 	// An analysis arriving while paused is not counted.
 	in := w.input(analysisResult(v1alpha1.VerdictPass, w.now))
 	if p := Decide(in); p.Status.PassedAnalyses != 1 || p.Metrics.AnalysisVerdict != "" {
@@ -53,6 +58,7 @@ func TestSpecPausedKeepsANewRevisionWaiting(t *testing.T) {
 	if p.Status.Canary != nil || p.Canary != nil || p.Status.Phase != v1alpha1.PhasePaused {
 		t.Fatalf("canary %v plan %s phase %s", p.Status.Canary, canaryReplicas(p), p.Status.Phase)
 	}
+	assertEvent(t, p, eventNormal, v1alpha1.ReasonPaused)
 	// A spec back to stable while paused is simply healthy again.
 	w.setSpec(withAsync(false))
 	if p = w.pass(); p.Status.Phase != v1alpha1.PhaseHealthy {

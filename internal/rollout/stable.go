@@ -45,6 +45,9 @@ func (d *decider) rolledBack() {
 
 // waitPaused keeps a new revision waiting while spec.paused is set.
 func (d *decider) waitPaused() {
+	if d.st.Phase != v1alpha1.PhasePaused {
+		d.event(eventNormal, v1alpha1.ReasonPaused, "spec.paused is true: revision %s (%s) waits to be rolled out", d.desired.Revision, describe(d.desired))
+	}
 	d.st.Phase = v1alpha1.PhasePaused
 	d.planStableOnly()
 	d.condition(v1alpha1.ConditionProgressing, metav1.ConditionFalse, v1alpha1.ReasonPaused,

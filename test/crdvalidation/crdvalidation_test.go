@@ -129,6 +129,18 @@ func invalidCases() []invalidCase {
 		{"max server connections below default replicas × pool",
 			`{spec: {replicas: null, database: {maxServerConnections: 105}}}`,
 			[]string{"spec.database.maxServerConnections", "must be at least replicas × (pool.size + pool.maxOverflow + 3)"}},
+		{"notification with url and secret", `{spec: {rollout: {notifications: [{type: Webhook, url: "http://hooks.ops.svc/x", urlSecretRef: {name: s, key: k}}]}}}`,
+			[]string{"spec.rollout.notifications[0]", "set exactly one of url and urlSecretRef"}},
+		{"notification with neither url nor secret", `{spec: {rollout: {notifications: [{type: Slack}]}}}`,
+			[]string{"spec.rollout.notifications[0]", "set exactly one of url and urlSecretRef"}},
+		{"notification of an unknown type", `{spec: {rollout: {notifications: [{type: Email, url: "http://a.svc"}]}}}`,
+			[]string{"spec.rollout.notifications[0].type", `supported values: "Webhook", "Slack"`}},
+		{"notification url not http", `{spec: {rollout: {notifications: [{type: Webhook, url: "ftp://a.svc/x"}]}}}`,
+			[]string{"spec.rollout.notifications[0].url", "should match"}},
+		{"notification secret without key", `{spec: {rollout: {notifications: [{type: Slack, urlSecretRef: {name: s}}]}}}`,
+			[]string{"spec.rollout.notifications[0].urlSecretRef.key", "Required value"}},
+		{"11 notifications", fmt.Sprintf(`{spec: {rollout: {notifications: [%s]}}}`, strings.TrimSuffix(strings.Repeat(`{type: Webhook, url: "http://a.svc"},`, 11), ",")),
+			[]string{"spec.rollout.notifications", "must have at most 10 items"}},
 	}
 }
 
@@ -229,6 +241,7 @@ func testAcceptsBounds(t *testing.T, e *envtest.Env) {
 		{"thresholds at their limits", `{spec: {rollout: {analysis: {interval: 5s, minAcquires: 0, thresholds: {maxPoolUtilization: "1", maxAcquireTimeoutRatio: "0", maxErrorRatio: "1.0", maxP99VsStable: "0"}}}}}`},
 		{"budget exactly replicas × connections per pod", `{spec: {replicas: 4, database: {maxServerConnections: 212}}}`},
 		{"budget with zero replicas", `{spec: {replicas: 0, database: {maxServerConnections: 1}}}`},
+		{"notifications by url and by secret", `{spec: {rollout: {notifications: [{type: Webhook, url: "http://hooks.ops.svc:8080/rollouts"}, {type: Slack, urlSecretRef: {name: slack, key: url}}]}}}`},
 		{"pause on failure with prometheus", `{spec: {rollout: {onFailure: Pause, analysis: {prometheus: {address: "http://prometheus.monitoring:9090"}}}}}`},
 	}
 	for i, tc := range cases {
