@@ -30,6 +30,7 @@ func (r *InterviewAPIReconciler) commit(ctx context.Context, p *pass) error {
 	}
 	p.recorded = true
 	r.recordDecision(p)
+	r.notify(p)
 	return nil
 }
 

@@ -47,6 +47,10 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 			}
 		}
 	}
+	if check := r.checkNotifications(ctx, p, decision); check != nil {
+		in.Notifications = check
+		decision = rollout.Decide(in)
+	}
 	desired, err := render(p.instance, decision)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -31,7 +32,9 @@ import (
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/controllers"
+	"github.com/interviewapi/operator/internal/notify"
 	"github.com/interviewapi/operator/internal/opmetrics"
+	"github.com/interviewapi/operator/internal/urlallow"
 	"github.com/interviewapi/operator/test/envtest"
 	"github.com/interviewapi/operator/test/syncbuf"
 )
@@ -76,6 +79,49 @@ type operatorConfig struct {
 	// election, when set, makes the operator compete for this Lease in the operator's
 	// namespace, as the command's --leader-elect does.
 	election *leaderElection
+	// notifications, when set, gives the operator a notification dispatcher that
+	// allows these addresses.
+	notifications *urlallow.List
+	// requests, when set, records every request the operator sends.
+	requests *requestLog
+}
+
+// withNotifications gives the operator a dispatcher with fast retries and the allow-list.
+func withNotifications(allowed *urlallow.List) operatorOption {
+	return func(o *operatorConfig) { o.notifications = allowed }
+}
+
+// withRequestLog records every request the operator sends in l.
+func withRequestLog(l *requestLog) operatorOption {
+	return func(o *operatorConfig) { o.requests = l }
+}
+
+// requestLog records requests: method, path and query.
+type requestLog struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		l.mu.Lock()
+		l.requests = append(l.requests, req.Method+" "+req.URL.Path+"?"+req.URL.RawQuery)
+		l.mu.Unlock()
+		return rt.RoundTrip(req)
+	})
+}
+
+// matching lists the recorded requests whose line holds sub.
+func (l *requestLog) matching(sub string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, r := range l.requests {
+		if strings.Contains(r, sub) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // leaderElection are the Lease settings of an operator that competes for leadership.
@@ -151,6 +197,9 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 	cfg := rest.CopyConfig(e.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorServiceAccount}
 	cfg.Wrap(writes.wrap)
+	if oc.requests != nil {
+		cfg.Wrap(oc.requests.wrap)
+	}
 
 	mgrOpts := ctrl.Options{
 		Scheme:                 e.Scheme,
@@ -189,6 +238,13 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 
 		ReconcileTimeout: oc.reconcileTimeout,
 		AnalysisTimeout:  oc.analysisTimeout,
+	}
+	if oc.notifications != nil {
+		d := controllers.NewNotifier(r.Recorder, m, notify.Options{Backoff: &wait.Backoff{Duration: 10 * time.Millisecond, Factor: 2, Steps: 3}})
+		if err := mgr.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		r.Notifier, r.AllowedNotificationURLs = d, oc.notifications
 	}
 	if oc.driven {
 		if r.Clock == nil || r.Sources == nil {

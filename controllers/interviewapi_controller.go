@@ -20,9 +20,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/notify"
 	"github.com/interviewapi/operator/internal/opmetrics"
 	"github.com/interviewapi/operator/internal/poolhealth"
 	"github.com/interviewapi/operator/internal/rollout"
+	"github.com/interviewapi/operator/internal/urlallow"
 )
 
 // FieldOwner is the server-side-apply field manager of everything the operator writes.
@@ -59,6 +61,12 @@ type InterviewAPIReconciler struct {
 	// (default DefaultAnalysisTimeout). See deadline.go.
 	ReconcileTimeout time.Duration
 	AnalysisTimeout  time.Duration
+	// Notifier sends each decision to the instance's spec.rollout.notifications
+	// (NewNotifier); nil sends none and leaves NotificationsReady unset.
+	Notifier *notify.Dispatcher
+	// AllowedNotificationURLs are the addresses a receiver may have
+	// (--allowed-notification-urls); nil means DefaultAllowedNotificationURLs.
+	AllowedNotificationURLs *urlallow.List
 
 	// analyses are the analyses in progress, interrupted when their instance changes.
 	analyses analysisFlights
@@ -106,6 +114,9 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		// instance goes now.
 		r.Metrics.Forget(req.Namespace, req.Name)
 		r.Sources.Forget(req.Namespace, req.Name)
+		if r.Notifier != nil {
+			r.Notifier.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, nil
 	}
 	if err := r.plan(ctx, p); err != nil {

@@ -11,6 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/notify"
 	"github.com/interviewapi/operator/internal/rollout"
 )
 
@@ -48,6 +49,11 @@ type pass struct {
 	// desiredCanary removes NAME-canary.
 	desiredStable *appsv1ac.DeploymentApplyConfiguration
 	desiredCanary *appsv1ac.DeploymentApplyConfiguration
+
+	// notifyTargets are the notification receivers this pass may send its decisions
+	// to, and notifyRefused the types of those it may not (checkNotifications).
+	notifyTargets []notify.Target
+	notifyRefused []string
 
 	// result is returned to the controller (a requeue for timed work).
 	result ctrl.Result

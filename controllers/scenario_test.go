@@ -41,6 +41,8 @@ type scenario struct {
 	source  *fakeSource
 	kubelet *kubelet
 	op      *operator
+	// opts are the scenario's own options of its operator.
+	opts []operatorOption
 }
 
 // newScenario creates the namespace, its operator and the instance (the sample with 4
@@ -48,9 +50,15 @@ type scenario struct {
 // revision.
 func newScenario(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alpha1.InterviewAPI)) *scenario {
 	t.Helper()
+	return newScenarioWith(t, e, ns, mutate)
+}
+
+// newScenarioWith is newScenario with more options for its operator.
+func newScenarioWith(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alpha1.InterviewAPI), opts ...operatorOption) *scenario {
+	t.Helper()
 	createNamespace(t, e, ns)
 	c := clocktesting.NewFakeClock(t0)
-	s := &scenario{e: e, clock: c, kubelet: newKubelet(t, e, ns)}
+	s := &scenario{e: e, clock: c, kubelet: newKubelet(t, e, ns), opts: opts}
 	s.startOperator(t)
 
 	in := createFastInstance(t, e, ns, mutate)
@@ -67,7 +75,7 @@ func newScenario(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alp
 func (s *scenario) startOperator(t *testing.T) {
 	t.Helper()
 	s.source = newFakeSource(s.clock, "async")
-	s.op = startOperator(t, s.e, inNamespaces(s.kubelet.ns), withClock(s.clock), withSources(s.source), driven())
+	s.op = startOperator(t, s.e, append([]operatorOption{inNamespaces(s.kubelet.ns), withClock(s.clock), withSources(s.source), driven()}, s.opts...)...)
 }
 
 // restart stops the operator and starts a new one.

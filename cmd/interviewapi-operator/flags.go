@@ -40,6 +40,8 @@ type options struct {
 	prometheusMinRange time.Duration
 	// allowedPrometheus are the Prometheus addresses a spec may name.
 	allowedPrometheus *urlallow.List
+	// allowedNotifications are the addresses a notification receiver may have.
+	allowedNotifications *urlallow.List
 	// reconcileTimeout bounds one reconcile pass, analysisTimeout the analysis in it.
 	reconcileTimeout time.Duration
 	analysisTimeout  time.Duration
@@ -92,6 +94,8 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		"Shortest range of the PromQL queries when spec.rollout.analysis.prometheus is set; make it at least 4 times Prometheus' scrape interval.")
 	allowedPrometheus := fs.String("allowed-prometheus-urls", strings.Join(urlallow.Default, ","),
 		"Comma-separated URL prefixes ([scheme://]host[:port][/path], host may be *.SUFFIX) that spec.rollout.analysis.prometheus.address may name; anything else is refused before any request. Empty: none.")
+	allowedNotifications := fs.String("allowed-notification-urls", strings.Join(controllers.DefaultAllowedNotificationURLs, ","),
+		"Comma-separated URL prefixes, as --allowed-prometheus-urls, that a spec.rollout.notifications receiver's address may have; anything else is refused before any request. Empty: none.")
 	fs.DurationVar(&o.reconcileTimeout, "reconcile-timeout", controllers.DefaultReconcileTimeout,
 		"Deadline of one reconcile pass of one instance, every API request and analysis in it included.")
 	fs.DurationVar(&o.analysisTimeout, "analysis-timeout", controllers.DefaultAnalysisTimeout,
@@ -115,6 +119,9 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	var err error
 	if o.allowedPrometheus, err = urlallow.Parse(strings.Split(*allowedPrometheus, ",")); err != nil {
 		return o, fmt.Errorf("--allowed-prometheus-urls: %w", err)
+	}
+	if o.allowedNotifications, err = urlallow.Parse(strings.Split(*allowedNotifications, ",")); err != nil {
+		return o, fmt.Errorf("--allowed-notification-urls: %w", err)
 	}
 	if o.analysisTimeout <= 0 || o.reconcileTimeout <= o.analysisTimeout {
 		return o, fmt.Errorf("--analysis-timeout %s, --reconcile-timeout %s: want a positive analysis timeout shorter than the reconcile timeout", o.analysisTimeout, o.reconcileTimeout)

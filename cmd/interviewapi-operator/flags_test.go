@@ -57,19 +57,20 @@ func TestParseFlags(t *testing.T) {
 
 func TestParseFlagsRejects(t *testing.T) {
 	cases := map[string][]string{
-		"unknown log level":         {"--log-level=verbose"},
-		"namespace not a name":      {"--namespace=Prod_1"},
-		"empty namespace in list":   {"--namespace=a,,b"},
-		"unknown flag":              {"--watch-everything"},
-		"stray argument":            {"serve"},
-		"no workers":                {"--max-concurrent-reconciles=0"},
-		"zero scrape timeout":       {"--scrape-timeout=0s"},
-		"negative query range":      {"--prometheus-min-range=-1m"},
-		"analysis outlasts pass":    {"--analysis-timeout=20s", "--reconcile-timeout=20s"},
-		"zero analysis timeout":     {"--analysis-timeout=0s"},
-		"scrape outlasts analysis":  {"--scrape-timeout=5s", "--analysis-timeout=4s"},
-		"allowed URL with userinfo": {"--allowed-prometheus-urls=http://a.svc@evil"},
-		"allowed URL of a scheme":   {"--allowed-prometheus-urls=file:///etc"},
+		"unknown log level":            {"--log-level=verbose"},
+		"namespace not a name":         {"--namespace=Prod_1"},
+		"empty namespace in list":      {"--namespace=a,,b"},
+		"unknown flag":                 {"--watch-everything"},
+		"stray argument":               {"serve"},
+		"no workers":                   {"--max-concurrent-reconciles=0"},
+		"zero scrape timeout":          {"--scrape-timeout=0s"},
+		"negative query range":         {"--prometheus-min-range=-1m"},
+		"analysis outlasts pass":       {"--analysis-timeout=20s", "--reconcile-timeout=20s"},
+		"zero analysis timeout":        {"--analysis-timeout=0s"},
+		"scrape outlasts analysis":     {"--scrape-timeout=5s", "--analysis-timeout=4s"},
+		"allowed URL with userinfo":    {"--allowed-prometheus-urls=http://a.svc@evil"},
+		"allowed URL of a scheme":      {"--allowed-prometheus-urls=file:///etc"},
+		"notification URL of a scheme": {"--allowed-notification-urls=ftp://hooks.svc"},
 	}
 	for name, args := range cases {
 		if _, err := parseFlags(args, io.Discard); err == nil {
@@ -144,5 +145,31 @@ func TestParseDeadlineAndAllowFlags(t *testing.T) {
 	}
 	if err := o.allowedPrometheus.Check("http://prometheus.monitoring.svc:9090"); err == nil {
 		t.Error("an empty --allowed-prometheus-urls allows an address")
+	}
+}
+
+func TestParseNotificationAllowFlag(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for url, allowed := range map[string]bool{
+		"http://hooks.ops.svc:8080/rollouts":              true,
+		"http://hooks.ops.svc.cluster.local/x":            true,
+		"https://hooks.slack.com/services/T0/B0/secret":   true,
+		"http://hooks.slack.com/services/T0/B0/secret":    false,
+		"https://hooks.slack.com.evil.example/services/x": false,
+		"https://webhook.example.com/rollouts":            false,
+	} {
+		if err := o.allowedNotifications.Check(url); (err == nil) != allowed {
+			t.Errorf("default list, %s: allowed %v (%v), want %v", url, err == nil, err, allowed)
+		}
+	}
+	o, err = parseFlags([]string{"--allowed-notification-urls=https://webhook.example.com/rollouts"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.allowedNotifications.Check("https://webhook.example.com/rollouts/prod") != nil || o.allowedNotifications.Check("https://hooks.slack.com/services/x") == nil {
+		t.Error("--allowed-notification-urls does not replace the default list")
 	}
 }

@@ -28,6 +28,7 @@ import (
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/controllers"
+	"github.com/interviewapi/operator/internal/notify"
 	"github.com/interviewapi/operator/internal/opmetrics"
 	"github.com/interviewapi/operator/internal/poolhealth"
 )
@@ -99,10 +100,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	clk := clock.RealClock{}
+	recorder := mgr.GetEventRecorder(controllers.FieldOwner)
+	notifier := controllers.NewNotifier(recorder, m, notify.Options{})
+	if err := mgr.Add(notifier); err != nil {
+		return fmt.Errorf("add the notification dispatcher: %w", err)
+	}
 	r := &controllers.InterviewAPIReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder(controllers.FieldOwner),
+		Recorder:  recorder,
 		Metrics:   m,
 		Clock:     clk,
 		Sources: controllers.NewPoolHealthSources(
@@ -112,6 +118,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		MaxConcurrentReconciles: o.maxConcurrentReconciles,
 		ReconcileTimeout:        o.reconcileTimeout,
 		AnalysisTimeout:         o.analysisTimeout,
+		Notifier:                notifier,
+		AllowedNotificationURLs: o.allowedNotifications,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up the controller: %w", err)
@@ -128,7 +136,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log.Info("starting the operator", "version", version, "host", cfg.Host, "namespaces", namespaces,
 		"leaderElection", o.leaderElect, "metrics", o.metricsAddr, "metricsSecure", o.metricsSecure, "probes", o.probeAddr,
-		"allowedPrometheusURLs", o.allowedPrometheus.String())
+		"allowedPrometheusURLs", o.allowedPrometheus.String(), "allowedNotificationURLs", o.allowedNotifications.String())
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run the manager: %w", err)
 	}

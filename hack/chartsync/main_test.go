@@ -32,9 +32,11 @@ func TestValidateRole(t *testing.T) {
 	}{
 		{"deployments and services", header + "- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get]\n- apiGroups: ['']\n  resources: [services]\n  verbs: [get]\n", ""},
 		{"secrets in another group are not core secrets", header + "- apiGroups: [example.com]\n  resources: [secrets]\n  verbs: [get]\n", ""},
-		{"core secrets", header + "- apiGroups: ['']\n  resources: [secrets]\n  verbs: [get]\n", `grants "secrets"`},
-		{"wildcard resources", header + "- apiGroups: ['']\n  resources: ['*']\n  verbs: [get]\n", `grants "*"`},
-		{"wildcard group", header + "- apiGroups: ['*']\n  resources: [secrets]\n  verbs: [list]\n", `grants "secrets"`},
+		{"get of core secrets (notification receivers)", header + "- apiGroups: ['']\n  resources: [secrets]\n  verbs: [get]\n", ""},
+		{"list of core secrets", header + "- apiGroups: ['']\n  resources: [secrets]\n  verbs: [get, list]\n", "may only get a Secret by name"},
+		{"watch of core secrets", header + "- apiGroups: ['']\n  resources: [secrets]\n  verbs: [watch]\n", "may only get a Secret by name"},
+		{"wildcard resources", header + "- apiGroups: ['']\n  resources: ['*']\n  verbs: [get]\n", "grants every resource"},
+		{"wildcard group", header + "- apiGroups: ['*']\n  resources: [secrets]\n  verbs: [list]\n", "may only get a Secret by name"},
 		{"a namespaced Role", strings.Replace(header, "ClusterRole", "Role", 1) + "- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get]\n", "want exactly one ClusterRole"},
 		{"two roles", header + "- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get]\n" + header + "- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get]\n", "found 2"},
 	}

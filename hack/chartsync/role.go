@@ -12,8 +12,9 @@ import (
 )
 
 // validateRole checks that the generated RBAC is what the chart expects to bind: one
-// ClusterRole, and no access to Secrets (the operator passes the database URL to the
-// pods by secretKeyRef and never reads it itself).
+// ClusterRole, and of Secrets only get (the operator passes the database URL to the
+// pods by secretKeyRef and never reads it itself; it gets by name only the Secret a
+// notification receiver's urlSecretRef names, and never lists or watches Secrets).
 func validateRole(_ string, data []byte) error {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	var roles []rbacv1.ClusterRole
@@ -39,8 +40,11 @@ func validateRole(_ string, data []byte) error {
 			continue
 		}
 		for _, res := range rule.Resources {
-			if res == "secrets" || res == "*" {
-				return fmt.Errorf("rule %d grants %q in the core API group: the operator must not read Secrets", i, res)
+			switch {
+			case res == "*":
+				return fmt.Errorf("rule %d grants every resource of the core API group: the operator must not list or watch Secrets", i)
+			case res == "secrets" && !slices.Equal(rule.Verbs, []string{"get"}):
+				return fmt.Errorf("rule %d grants %v on secrets: the operator may only get a Secret by name", i, rule.Verbs)
 			}
 		}
 	}

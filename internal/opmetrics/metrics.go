@@ -20,7 +20,8 @@ type Metrics struct {
 	statusUpdates   prometheus.Counter
 	buildInfo       *prometheus.GaugeVec
 
-	rollout rolloutMetrics
+	rollout       rolloutMetrics
+	notifications notificationMetrics
 }
 
 // New makes the metrics of an operator of the given version.
@@ -46,7 +47,8 @@ func New(version string) *Metrics {
 			Name: "interviewapi_operator_build_info",
 			Help: "Always 1; the version label is the running operator's version.",
 		}, []string{"version"}),
-		rollout: newRolloutMetrics(),
+		rollout:       newRolloutMetrics(),
+		notifications: newNotificationMetrics(),
 	}
 	m.buildInfo.WithLabelValues(version).Set(1)
 	return m
@@ -56,6 +58,7 @@ func New(version string) *Metrics {
 func (m *Metrics) Register(reg prometheus.Registerer) error {
 	collectors := []prometheus.Collector{m.reconcileErrors, m.childrenApplied, m.childrenDeleted, m.statusUpdates, m.buildInfo}
 	collectors = append(collectors, m.rollout.collectors()...)
+	collectors = append(collectors, m.notifications.collectors()...)
 	var errs []error
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {

@@ -33,6 +33,9 @@ interviewapi_operator_children_applied_total{kind="Deployment"} 1
 # HELP interviewapi_operator_children_deleted_total Owned objects the operator deleted, by kind.
 # TYPE interviewapi_operator_children_deleted_total counter
 interviewapi_operator_children_deleted_total{kind="Deployment"} 1
+# HELP interviewapi_operator_notifications_queued Decisions waiting in the operator's notification queue, all instances together.
+# TYPE interviewapi_operator_notifications_queued gauge
+interviewapi_operator_notifications_queued 0
 # HELP interviewapi_operator_reconcile_errors_total Reconcile passes of an InterviewAPI that failed, by the phase that failed (observe, plan, status, canary, stable, service, pdb).
 # TYPE interviewapi_operator_reconcile_errors_total counter
 interviewapi_operator_reconcile_errors_total{phase="plan"} 0

@@ -127,4 +127,5 @@ func (m *Metrics) Forget(namespace, name string) {
 	r.rollbacks.DeletePartialMatch(labels)
 	r.promotions.DeletePartialMatch(labels)
 	r.stepDuration.DeletePartialMatch(labels)
+	m.notifications.results.DeletePartialMatch(labels)
 }

@@ -153,6 +153,7 @@ func (d *decider) initialise() {
 // finish completes the status and the plan: the rollout's fields, then what the pass
 // observed (report.go).
 func (d *decider) finish() Plan {
+	d.notifications()
 	st := d.st
 	st.ObservedGeneration = d.obj.Generation
 	if st.Stable != nil {

@@ -32,6 +32,9 @@ type Input struct {
 	// learns it by rendering a first decision, and decides again with it; it changes
 	// the status only, never the plan's Deployments.
 	StableChanging bool
+	// Notifications is the check of the notification receivers taken in this pass,
+	// nil when none was (see NotificationsCheck).
+	Notifications *NotificationsCheck
 }
 
 // DeploymentState is what the decision needs to know of a Deployment.
