@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -51,7 +52,9 @@ func TestOperator(t *testing.T) {
 }
 
 // testLeastPrivilege checks the operator's identity: it can do its job (the subtests
-// below run as it) but cannot read Secrets, and it can hold its leader-election Lease.
+// below run as it) but cannot list or watch Secrets (it may get one by name: the
+// Secret a notification receiver's urlSecretRef names), and it can hold its
+// leader-election Lease.
 func testLeastPrivilege(t *testing.T, e *envtest.Env) {
 	ctx := context.Background()
 	c := impersonatedClient(t, e)
@@ -61,9 +64,22 @@ func testLeastPrivilege(t *testing.T, e *envtest.Env) {
 			t.Errorf("listing Secrets in %s: want Forbidden, got %v", ns, err)
 		}
 	}
-	err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "interview-db"}, &corev1.Secret{})
-	if !apierrors.IsForbidden(err) {
-		t.Errorf("reading a Secret: want Forbidden, got %v", err)
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorServiceAccount}
+	wc, err := client.NewWithWatch(cfg, client.Options{Scheme: e.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err := wc.Watch(ctx, &corev1.SecretList{}, client.InNamespace("default")); !apierrors.IsForbidden(err) {
+		if w != nil {
+			w.Stop()
+		}
+		t.Errorf("watching Secrets: want Forbidden, got %v", err)
+	}
+	// A get by name passes RBAC: the answer is that there is no such Secret.
+	err = c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "interview-db"}, &corev1.Secret{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("getting a Secret by name: want NotFound, got %v", err)
 	}
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: "interviewapi-system", Name: "probe"},
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("test")}}
