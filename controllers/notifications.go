@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -79,6 +80,11 @@ func (r *InterviewAPIReconciler) checkNotifications(ctx context.Context, p *pass
 	if allowed == nil {
 		allowed, _ = urlallow.Parse(DefaultAllowedNotificationURLs)
 	}
+	types := make([]string, 0, len(receivers))
+	for _, n := range receivers {
+		types = append(types, string(n.Type))
+	}
+	r.Metrics.NotificationsConfigured(in.Namespace, in.Name, slices.Compact(slices.Sorted(slices.Values(types))))
 	check := &rollout.NotificationsCheck{Ready: true, Reason: iapiv1alpha1.ReasonNotificationsConfigured}
 	var problems []string
 	p.notifyTargets, p.notifyRefused = nil, nil

@@ -34,6 +34,16 @@ func (n notificationMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{n.results, n.queued}
 }
 
+// NotificationsConfigured starts the counters of an instance's receiver types at 0,
+// so that increase() sees their first failure.
+func (m *Metrics) NotificationsConfigured(namespace, name string, types []string) {
+	for _, typ := range types {
+		for _, result := range []string{NotificationDelivered, NotificationRetried, NotificationFailed, NotificationRefused} {
+			m.notifications.results.WithLabelValues(namespace, name, typ, result)
+		}
+	}
+}
+
 // NotificationDelivered counts a decision a receiver accepted.
 func (m *Metrics) NotificationDelivered(namespace, name, typ string) {
 	m.notifications.results.WithLabelValues(namespace, name, typ, NotificationDelivered).Inc()

@@ -95,6 +95,7 @@ func (m *Metrics) RolloutObserved(namespace, name string, phase float64, weight 
 	}
 	r.promotions.WithLabelValues(namespace, name)
 	r.stepDuration.WithLabelValues(namespace, name)
+	m.notifications.results.WithLabelValues(namespace, name, "", NotificationDropped)
 }
 
 // AnalysisRecorded counts an analysis of an instance's canary by its verdict.

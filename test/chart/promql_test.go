@@ -271,7 +271,7 @@ func TestAlertsHaveRunbooks(t *testing.T) {
 			sections[strings.TrimSpace(h)] = true
 		}
 	}
-	wantAlerts := []string{"InterviewAPIPoolSaturated", "InterviewAPIAcquireTimeouts", "InterviewAPICanaryRolledBack", "InterviewAPIRolloutStuck", "InterviewAPIOperatorDown"}
+	wantAlerts := []string{"InterviewAPIPoolSaturated", "InterviewAPIAcquireTimeouts", "InterviewAPICanaryRolledBack", "InterviewAPIRolloutStuck", "InterviewAPINotificationsFailing", "InterviewAPIOperatorDown"}
 	var alerts []string
 	for _, g := range readAlertRules(t).Spec.Groups {
 		for _, r := range g.Rules {
