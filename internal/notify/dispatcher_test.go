@@ -189,9 +189,9 @@ func TestSendsADecisionOnce(t *testing.T) {
 	}
 }
 
-// Enqueue never waits for a receiver: with every worker stuck on a receiver that does
-// not answer, decisions beyond the capacity are dropped and reported at once.
-func TestBoundedQueueDropsInsteadOfBlocking(t *testing.T) {
+// hangingReceiver never answers: its requests end when the client gives up or the
+// test does.
+func hangingReceiver(t *testing.T) *httptest.Server {
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Read to the end, so the server notices the client going away.
@@ -203,6 +203,13 @@ func TestBoundedQueueDropsInsteadOfBlocking(t *testing.T) {
 	}))
 	t.Cleanup(hang.Close)
 	t.Cleanup(func() { close(release) })
+	return hang
+}
+
+// Enqueue never waits for a receiver: with every worker stuck on a receiver that does
+// not answer, decisions beyond the capacity are dropped and reported at once.
+func TestBoundedQueueDropsInsteadOfBlocking(t *testing.T) {
+	hang := hangingReceiver(t)
 	fails := &failures{}
 	obs := &counter{}
 	d := start(t, Options{Capacity: 3, Backoff: fast(0), AttemptTimeout: time.Minute, Observer: obs, Report: fails.report})
@@ -229,17 +236,7 @@ func TestBoundedQueueDropsInsteadOfBlocking(t *testing.T) {
 
 // One instance's dead receiver does not hold up another instance's decisions.
 func TestInstancesDoNotWaitForEachOther(t *testing.T) {
-	release := make(chan struct{})
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Read to the end, so the server notices the client going away.
-		_, _ = io.Copy(io.Discard, r.Body)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(hang.Close)
-	t.Cleanup(func() { close(release) })
+	hang := hangingReceiver(t)
 	rcv := newReceiver(t, nil)
 	d := start(t, Options{Backoff: fast(0), AttemptTimeout: time.Minute})
 	d.Enqueue(Message{Instance: inst, Decision: decision(inst, 1), Targets: []Target{{Type: TypeWebhook, URL: hang.URL}}})
