@@ -1,0 +1,200 @@
+// Package advice recommends a pool size and overflow per server pod from what the
+// operator measured of the pods' pools (internal/poolhealth.Measures), under the
+// instance's connection budget. It is pure: the same sample and settings give the same
+// advice, which says what it rests on.
+//
+// The model (docs/rollouts.md, "Pool-size advice"):
+//
+//   - Little's law: the mean number of connections in use per pod is the arrival rate
+//     of acquires times how long each is held, L = λ·W. The pods export the integral
+//     of acquired connections, so L = utilisation × (size + maxOverflow) is measured
+//     directly, and W = L / λ.
+//   - Acquires that timed out got no connection: the demand is D = L / (1 − timeout
+//     ratio). A saturated pool (utilisation at least SaturatedUtilization, or any
+//     timeouts) hides the rest of the demand in its queue, so D is then a lower bound
+//     and the advice is at least twice the current pool.
+//   - With requests arriving independently, the connections in use at a moment follow
+//     a Poisson law of mean D whatever the hold-time distribution (M/G/∞), so its 99th
+//     percentile is the pool size that serves 99 % of moments without waiting, and the
+//     99.9th percentile of a load twice D the size plus overflow that absorbs a burst.
+//   - The budget: replicas + 1 (the rolling update's surge pod) pods must fit
+//     spec.database.maxServerConnections, each counted as the budget counts it
+//     (v1alpha1.PoolSpec.ConnectionsPerPod: size + maxOverflow + the connections
+//     outside the pool); the overflow is cut first, then the size.
+//
+// The operator does not call it yet: status.recommendations, its Event and metrics and
+// `kubectl interviewapi recommend` are to come (docs/rollouts.md says so).
+package advice
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/interviewapi/operator/api/v1alpha1"
+)
+
+// Thresholds of the advice.
+const (
+	// MinAcquires is the fewest acquires a sample needs; fewer gives no advice.
+	MinAcquires = 200
+	// MinWindow is the shortest window a sample needs.
+	MinWindow = 30 * time.Second
+	// SaturatedUtilization is the mean share of the pool in use from which the pool
+	// is taken as saturated.
+	SaturatedUtilization = 0.9
+	// SizeQuantile and BurstQuantile are the Poisson quantiles of size and of size
+	// plus overflow; BurstFactor is the rate of the burst the overflow absorbs.
+	SizeQuantile  = 0.99
+	BurstQuantile = 0.999
+	BurstFactor   = 2.0
+	// MaxPool is the schema's limit of pool.size and of pool.maxOverflow.
+	MaxPool = 1000
+)
+
+// Sample is what one window measured of the pods of one mode with one pool.
+type Sample struct {
+	// Mode is sync or async.
+	Mode string
+	// Pods and Window are what the measures cover.
+	Pods   int
+	Window time.Duration
+	// Acquires is the number of acquires of all pods over the window.
+	Acquires float64
+	// Utilization is the mean share of size + maxOverflow in use (0 to 1).
+	Utilization float64
+	// TimeoutRatio is the share of acquires that timed out.
+	TimeoutRatio float64
+	// Size and MaxOverflow are the pool the pods ran.
+	Size, MaxOverflow int32
+}
+
+// Budget is the instance's connection budget.
+type Budget struct {
+	// Replicas is spec.replicas.
+	Replicas int32
+	// MaxServerConnections is spec.database.maxServerConnections; nil is no budget.
+	MaxServerConnections *int32
+}
+
+// Advice is a recommended pool and what it rests on.
+type Advice struct {
+	Mode        string
+	Size        int32
+	MaxOverflow int32
+	// ArrivalRate is λ, acquires per second per pod; HoldTime is W; Concurrency L
+	// (mean connections in use per pod); Demand D.
+	ArrivalRate float64
+	HoldTime    time.Duration
+	Concurrency float64
+	Demand      float64
+	// P99Concurrency is the 99th percentile of the connections in use (Poisson of
+	// mean D).
+	P99Concurrency int32
+	// Saturated is set when the sample's pool hid part of the demand.
+	Saturated bool
+	// Capped is set when the budget cut the advice.
+	Capped bool
+	// Window, Pods and Acquires are the sample the advice rests on.
+	Window   time.Duration
+	Pods     int
+	Acquires float64
+	// Reason explains the advice in one sentence.
+	Reason string
+}
+
+// Recommend gives the advice for a sample, or an error saying why there is none.
+func Recommend(s Sample, b Budget) (Advice, error) {
+	switch {
+	case s.Pods < 1:
+		return Advice{}, fmt.Errorf("no pods were measured")
+	case s.Window < MinWindow:
+		return Advice{}, fmt.Errorf("the window of %s is shorter than %s", s.Window, MinWindow)
+	case s.Acquires < MinAcquires:
+		return Advice{}, fmt.Errorf("%.0f acquires in %s, fewer than the %d the advice needs", s.Acquires, s.Window, MinAcquires)
+	case s.Size < 1 || s.MaxOverflow < 0:
+		return Advice{}, fmt.Errorf("pool %d+%d is not a pool", s.Size, s.MaxOverflow)
+	case s.Utilization < 0 || s.Utilization > 1 || s.TimeoutRatio < 0 || s.TimeoutRatio > 1:
+		return Advice{}, fmt.Errorf("utilisation %.3f or timeout ratio %.3f outside [0, 1]", s.Utilization, s.TimeoutRatio)
+	}
+	capacity := float64(s.Size + s.MaxOverflow)
+	a := Advice{Mode: s.Mode, Window: s.Window, Pods: s.Pods, Acquires: s.Acquires}
+	a.ArrivalRate = s.Acquires / s.Window.Seconds() / float64(s.Pods)
+	a.Concurrency = s.Utilization * capacity
+	completed := a.ArrivalRate * (1 - s.TimeoutRatio)
+	if completed > 0 {
+		a.HoldTime = time.Duration(a.Concurrency / completed * float64(time.Second))
+	}
+	a.Demand = a.Concurrency
+	if s.TimeoutRatio < 1 {
+		a.Demand = a.Concurrency / (1 - s.TimeoutRatio)
+	}
+	a.Saturated = s.Utilization >= SaturatedUtilization || s.TimeoutRatio > 0
+	a.P99Concurrency = poissonQuantile(a.Demand, SizeQuantile)
+	size := max(1, a.P99Concurrency)
+	total := max(size+1, poissonQuantile(BurstFactor*a.Demand, BurstQuantile))
+	if a.Saturated {
+		size = max(size, 2*s.Size)
+		total = max(total, size+max(1, 2*s.MaxOverflow))
+	}
+	size, total = min(size, MaxPool), min(total, size+MaxPool)
+	overflow := total - size
+
+	why := fmt.Sprintf("λ %.1f acquires/s per pod × hold %s = %.2f connections in use (Little's law); p99 of a Poisson load of %.2f is %d",
+		a.ArrivalRate, a.HoldTime.Round(10*time.Microsecond), a.Demand, a.Demand, a.P99Concurrency)
+	if a.Saturated {
+		why += fmt.Sprintf("; the pool %d+%d was saturated (%.0f%% in use, %.1f%% timeouts), so the demand is at least that and the advice at least doubles it",
+			s.Size, s.MaxOverflow, 100*s.Utilization, 100*s.TimeoutRatio)
+	}
+	if b.MaxServerConnections != nil {
+		budget := int64(*b.MaxServerConnections)
+		pods := int64(b.Replicas) + 1 // the rolling update's surge pod
+		perPod := func(size, overflow int32) int64 {
+			return int64(v1alpha1.PoolSpec{Size: size, MaxOverflow: &overflow}.ConnectionsPerPod())
+		}
+		if pods*perPod(size, overflow) > budget {
+			a.Capped = true
+			pool := int32(budget/pods) - v1alpha1.ServerConnectionsOutsidePool
+			if pool < 1 {
+				return Advice{}, fmt.Errorf("maxServerConnections %d cannot give %d pods (replicas %d + 1 surge) one pool connection each beside the %d every pod opens outside its pool",
+					budget, pods, b.Replicas, v1alpha1.ServerConnectionsOutsidePool)
+			}
+			size = min(size, pool)
+			overflow = min(overflow, pool-size)
+			why += fmt.Sprintf("; cut to %d+%d so that (%d replicas + 1 surge) × %d connections fits maxServerConnections %d",
+				size, overflow, b.Replicas, perPod(size, overflow), budget)
+		}
+	}
+	a.Size, a.MaxOverflow = size, overflow
+	a.Reason = fmt.Sprintf("%s: size %d, maxOverflow %d from %.0f acquires of %d pods over %s: %s",
+		s.Mode, size, overflow, s.Acquires, s.Pods, s.Window.Round(time.Second), why)
+	return a, nil
+}
+
+// poissonQuantile is the smallest k with P(X ≤ k) ≥ p for X Poisson of mean m.
+func poissonQuantile(m, p float64) int32 {
+	if m <= 0 {
+		return 0
+	}
+	d := distuv.Poisson{Lambda: m}
+	k := math.Max(0, math.Floor(m-10*math.Sqrt(m)))
+	for d.CDF(k) < p {
+		k++
+	}
+	return int32(k)
+}
+
+// Material reports whether a new advice differs enough from the last to be told: the
+// size or overflow moved by at least a quarter (and at least one connection).
+func Material(last, next Advice) bool {
+	moved := func(a, b int32) bool {
+		d := a - b
+		if d < 0 {
+			d = -d
+		}
+		return d >= 1 && float64(d) >= 0.25*float64(max(a, b))
+	}
+	return last.Mode != next.Mode || moved(last.Size, next.Size) || moved(last.MaxOverflow, next.MaxOverflow)
+}
