@@ -245,6 +245,7 @@ type RolloutStep struct {
 }
 
 // AnalysisSpec says how often and against what the canary's pool health is measured.
+// +kubebuilder:validation:XValidation:rule="!has(self.sampleInterval) || !has(self.interval) || duration(self.sampleInterval) <= duration(self.interval)",message="spec.rollout.analysis.sampleInterval must not be longer than the interval"
 type AnalysisSpec struct {
 	// Interval between analyses.
 	// +kubebuilder:default="30s"
@@ -283,6 +284,101 @@ type AnalysisSpec struct {
 	// Prometheus, when set, is queried instead of scraping the pods directly.
 	// +optional
 	Prometheus *PrometheusSpec `json:"prometheus,omitempty"`
+
+	// Judge decides each analysis. Compare (the default) compares the canary pods
+	// with the stable pods over the same seconds, with sequential tests read at every
+	// sampleInterval: a check fails only when the canary is worse with the configured
+	// confidence and by a material margin, the thresholds stay as ceilings while the
+	// stable pods are within them, and a fault that degrades the stable pods alike is
+	// Inconclusive, never a failure. Threshold judges each analysis window against the
+	// thresholds alone, as before Compare existed.
+	// +kubebuilder:default=Compare
+	// +optional
+	Judge AnalysisJudge `json:"judge,omitempty"`
+
+	// SampleInterval is how often the Compare judge measures both tracks during a
+	// step. Its tests hold their confidence however often they are read, so a
+	// decisive failure rolls the canary back within seconds, without waiting for the
+	// interval; a pass still needs the step's pause and a full interval. The Threshold
+	// judge does not sample.
+	// +kubebuilder:default="1s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s')",message="spec.rollout.analysis.sampleInterval must be at least 1s"
+	// +optional
+	SampleInterval *metav1.Duration `json:"sampleInterval,omitempty"`
+
+	// Compare are the Compare judge's confidence and material margins.
+	// +kubebuilder:default={}
+	// +optional
+	Compare CompareSpec `json:"compare,omitempty"`
+
+	// DryRun names checks whose verdicts are recorded (status, Events, metrics) but
+	// never fail or hold the rollout: a way to try a check before relying on it.
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	// +optional
+	DryRun []CheckName `json:"dryRun,omitempty"`
+}
+
+// AnalysisJudge is how analyses are decided.
+// +kubebuilder:validation:Enum=Compare;Threshold
+type AnalysisJudge string
+
+// CheckName names a check of the analysis that dryRun may name.
+// +kubebuilder:validation:Enum=acquireWaitP99;acquireTimeoutRatio;errorRatio;poolUtilization
+type CheckName string
+
+// CompareSpec tunes the Compare judge. Ratios are decimal strings. The defaults come
+// from the judge's simulations (internal/judge): with them, 10,000 simulated rollouts
+// of a canary identical to the stable pods, looked at every second, failed 0.06 %, and
+// a pool too small for its load was failed within 3 seconds in 98 % of runs.
+// +kubebuilder:validation:XValidation:rule="!has(self.confidence) || double(self.confidence) >= 0.5",message="spec.rollout.analysis.compare.confidence must be at least 0.5"
+// +kubebuilder:validation:XValidation:rule="!has(self.minWaitRatio) || double(self.minWaitRatio) >= 1.0",message="spec.rollout.analysis.compare.minWaitRatio must be at least 1"
+// +kubebuilder:validation:XValidation:rule="!has(self.minRateRatio) || double(self.minRateRatio) >= 1.0",message="spec.rollout.analysis.compare.minRateRatio must be at least 1"
+type CompareSpec struct {
+	// Confidence bounds the chance that the comparison fails a canary no worse than
+	// the stable pods: 0.99 keeps false rollbacks of a whole rollout, every look of
+	// every step included, at or under 1 %.
+	// +kubebuilder:default="0.99"
+	// +kubebuilder:validation:Pattern=`^0\.[0-9]*[1-9][0-9]*$`
+	// +optional
+	Confidence string `json:"confidence,omitempty"`
+
+	// MinWaitRatio and MinWaitIncrease are the material margin of the acquire wait:
+	// the canary's waits (compared at the highest quantile both samples resolve, the
+	// p99 with enough acquires) must be at least 1.5 times the stable pods' and 5ms
+	// longer. A few milliseconds are small next to a request's own database time, and
+	// healthy canaries on a busy node show a few times a warm stable p99 of 0.1ms.
+	// +kubebuilder:default="1.5"
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	// +optional
+	MinWaitRatio string `json:"minWaitRatio,omitempty"`
+	// +kubebuilder:default="5ms"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="spec.rollout.analysis.compare.minWaitIncrease must not be negative"
+	// +optional
+	MinWaitIncrease *metav1.Duration `json:"minWaitIncrease,omitempty"`
+
+	// MinRateRatio and MinRateIncrease are the material margin of the timeout and
+	// 5xx ratios: at least doubled and half a percentage point higher, so that
+	// 0.1 % → 1.5 % fails and 0.1 % → 0.3 % does not.
+	// +kubebuilder:default="2"
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	// +optional
+	MinRateRatio string `json:"minRateRatio,omitempty"`
+	// +kubebuilder:default="0.005"
+	// +kubebuilder:validation:Pattern=`^(0(\.[0-9]+)?|1(\.0+)?)$`
+	// +optional
+	MinRateIncrease string `json:"minRateIncrease,omitempty"`
+
+	// MinUtilizationIncrease is the material margin of the mean pool utilisation: the
+	// canary's pools busier by a fifth of their connections.
+	// +kubebuilder:default="0.2"
+	// +kubebuilder:validation:Pattern=`^(0(\.[0-9]+)?|1(\.0+)?)$`
+	// +optional
+	MinUtilizationIncrease string `json:"minUtilizationIncrease,omitempty"`
 }
 
 // ThresholdsSpec are the limits of a healthy pool. Ratios are decimal strings.
@@ -346,11 +442,33 @@ type RevisionStatus struct {
 
 // MetricResult is one measured value of an analysis against its threshold.
 type MetricResult struct {
-	Name      string `json:"name"`
+	Name string `json:"name"`
+	// Value is the canary's value.
 	Value     string `json:"value"`
 	Threshold string `json:"threshold"`
 	// Verdict is Pass, Fail or Inconclusive.
 	Verdict string `json:"verdict"`
+	// Stable is the stable pods' value over the same seconds (Compare judge).
+	// +optional
+	Stable string `json:"stable,omitempty"`
+	// Effect is the canary against the stable pods: ratio and increase.
+	// +optional
+	Effect string `json:"effect,omitempty"`
+	// PValue is the always-valid p-value of "the canary is worse than the stable
+	// pods", and Alpha what it is compared with.
+	// +optional
+	PValue string `json:"pValue,omitempty"`
+	// +optional
+	Alpha string `json:"alpha,omitempty"`
+	// CanarySamples and StableSamples are the sample sizes: acquires, or requests for
+	// the error ratio.
+	// +optional
+	CanarySamples int64 `json:"canarySamples,omitempty"`
+	// +optional
+	StableSamples int64 `json:"stableSamples,omitempty"`
+	// DryRun is set when the check's verdict was recorded but not acted on.
+	// +optional
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // AnalysisResult is the outcome of one analysis of the canary.
@@ -363,6 +481,13 @@ type AnalysisResult struct {
 	// Message explains the verdict in one sentence.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// Judge is the judge that decided it: Compare or Threshold.
+	// +optional
+	Judge AnalysisJudge `json:"judge,omitempty"`
+	// Early is set on a failure the Compare judge reached between analyses, at a
+	// sample, and acted on at once.
+	// +optional
+	Early bool `json:"early,omitempty"`
 	// +optional
 	// +listType=atomic
 	Metrics []MetricResult `json:"metrics,omitempty"`
@@ -438,6 +563,12 @@ type InterviewAPIStatus struct {
 	// LastAnalysis is the latest analysis of the canary.
 	// +optional
 	LastAnalysis *AnalysisResult `json:"lastAnalysis,omitempty"`
+	// Analyses are the latest analyses of the current rollout, newest last, at most
+	// 10: `kubectl interviewapi analyses NAME` shows them.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	Analyses []AnalysisResult `json:"analyses,omitempty"`
 	// History of rollouts, newest last, at most 20.
 	// +optional
 	// +kubebuilder:validation:MaxItems=20
