@@ -22,8 +22,10 @@ import (
 
 // analyse takes the analysis a decision asked for: it finds the ready pods of both
 // revisions, measures them with the instance's metric source and judges the canary
-// against the spec's thresholds. It returns nil and how long to wait when the source
-// has no complete window yet (a scraping source's first look only takes a baseline).
+// with the spec's judge: against the thresholds (Threshold), or against the stable
+// pods (Compare, see compare.go, which also takes the samples between analyses). It
+// returns nil and how long to wait when the source has no complete window yet (a
+// scraping source's first look only takes a baseline).
 // A source that cannot measure, or does not answer within the analysis deadline,
 // yields an Inconclusive result, never an error: the rollout counts those. The error
 // is for the API server failing to list the pods, and errInstanceChanged when the
@@ -56,9 +58,26 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 		Since:     req.Since,
 	}
 	criteria := poolhealth.CriteriaFor(in.Spec.Rollout.Analysis, iapiv1alpha1.ModeName(req.Canary.Async))
-	return r.measure(ctx, p, func(ctx context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration) {
+	if req.Judge == iapiv1alpha1.JudgeCompare {
+		result, wait, err := r.measure(ctx, p, func(ctx context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration) {
+			return r.compare(ctx, p, req, src, q, criteria)
+		})
+		if err == nil && req.Sample && result != nil && result.Verdict != iapiv1alpha1.VerdictFail {
+			// A sample that timed out decides nothing; the analysis will tell.
+			return nil, in.Spec.Rollout.Analysis.SampleIntervalOrDefault(), nil
+		}
+		if result != nil {
+			result.Judge = iapiv1alpha1.JudgeCompare
+		}
+		return result, wait, err
+	}
+	result, wait, err := r.measure(ctx, p, func(ctx context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration) {
 		return poolhealth.MeasureAndJudge(ctx, src, q, criteria, p.clockNow)
 	})
+	if result != nil {
+		result.Judge = iapiv1alpha1.JudgeThreshold
+	}
+	return result, wait, err
 }
 
 // measure runs an analysis under its deadline, interrupted by a change of the

@@ -3,8 +3,12 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 )
 
 // eventAction is the action of the Events the rollout engine asks for.
@@ -62,6 +66,7 @@ func (r *InterviewAPIReconciler) recordDecision(p *pass) {
 	m := p.plan.Metrics
 	if m.AnalysisVerdict != "" {
 		r.Metrics.AnalysisRecorded(in.Namespace, in.Name, m.AnalysisVerdict)
+		r.recordChecks(p)
 	}
 	if m.RollbackReason != "" {
 		r.Metrics.RolledBack(in.Namespace, in.Name, m.RollbackReason)
@@ -71,5 +76,30 @@ func (r *InterviewAPIReconciler) recordDecision(p *pass) {
 	}
 	if m.StepDuration > 0 {
 		r.Metrics.StepCompleted(in.Namespace, in.Name, m.StepDuration)
+	}
+}
+
+// recordChecks counts the checks of the analysis recorded in this pass, and tells in
+// an Event which dry-run checks failed: their verdicts are not acted on, so nothing
+// else would say so.
+func (r *InterviewAPIReconciler) recordChecks(p *pass) {
+	in, a := p.instance, p.status.LastAnalysis
+	if a == nil {
+		return
+	}
+	judge := string(a.Judge)
+	if judge == "" {
+		judge = string(iapiv1alpha1.JudgeThreshold)
+	}
+	var dry []string
+	for _, c := range a.Metrics {
+		r.Metrics.CheckRecorded(in.Namespace, in.Name, judge, c.Name, c.Verdict, c.DryRun)
+		if c.DryRun && c.Verdict == iapiv1alpha1.VerdictFail {
+			dry = append(dry, fmt.Sprintf("%s %s (stable %s)", c.Name, c.Value, c.Stable))
+		}
+	}
+	if len(dry) > 0 {
+		r.Recorder.Eventf(in, nil, corev1.EventTypeNormal, iapiv1alpha1.ReasonDryRunFailed, eventAction,
+			"dry-run checks would have failed the canary (not acted on): %s", strings.Join(dry, "; "))
 	}
 }

@@ -70,6 +70,9 @@ type InterviewAPIReconciler struct {
 
 	// analyses are the analyses in progress, interrupted when their instance changes.
 	analyses analysisFlights
+
+	// judges keeps the Compare judge's evidence of each rollout in progress.
+	judges compareJudges
 }
 
 // conflictRetry is how soon a pass whose decision could not be recorded, because the
@@ -117,6 +120,7 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		if r.Notifier != nil {
 			r.Notifier.Forget(req.NamespacedName)
 		}
+		r.judges.forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if err := r.plan(ctx, p); err != nil {

@@ -89,7 +89,7 @@ func TestNotifications(t *testing.T) {
 	const ns = "notify"
 	refusedURL := strings.Replace(rcv.srv.URL, "127.0.0.1", "localhost", 1) + "/refused"
 	requests := &requestLog{}
-	s := newScenarioWith(t, e, ns, func(in *iapiv1alpha1.InterviewAPI) {
+	s := newScenarioWith(t, e, ns, nil, func(in *iapiv1alpha1.InterviewAPI) {
 		// The namespace exists now and the instance does not yet: the Secrets go in
 		// first, so the first pass reads the receiver's address.
 		secret := &corev1.Secret{
@@ -235,7 +235,7 @@ func TestNotificationFailureIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newScenarioWith(t, e, "notify-failing", func(in *iapiv1alpha1.InterviewAPI) {
+	s := newScenarioWith(t, e, "notify-failing", nil, func(in *iapiv1alpha1.InterviewAPI) {
 		in.Spec.Rollout.Notifications = []iapiv1alpha1.Notification{{Type: iapiv1alpha1.NotificationWebhook, URL: failing.URL + "/hook"}}
 	}, withNotifications(allowed))
 	startRollout(t, s)

@@ -134,6 +134,8 @@ func (env *benchEnv) createInstance(b *testing.B) *iapiv1alpha1.InterviewAPI {
 	in.Spec.Database.MaxServerConnections = nil
 	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50}, {Weight: 100}}
 	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
+	// fakeSource reports measures for the Threshold judge (see newScenario).
+	in.Spec.Rollout.Analysis.Judge = iapiv1alpha1.JudgeThreshold
 	if err := env.e.Client.Create(context.Background(), in); err != nil {
 		b.Fatalf("create %s: %v", in.Name, err)
 	}

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/controllers"
 	"github.com/interviewapi/operator/test/envtest"
 )
 
@@ -43,6 +44,9 @@ type scenario struct {
 	op      *operator
 	// opts are the scenario's own options of its operator.
 	opts []operatorOption
+	// compare, when set, measures the pods instead of source: pods that report
+	// counts, for the Compare judge.
+	compare *compareSource
 }
 
 // newScenario creates the namespace, its operator and the instance (the sample with 4
@@ -50,18 +54,30 @@ type scenario struct {
 // revision.
 func newScenario(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alpha1.InterviewAPI)) *scenario {
 	t.Helper()
-	return newScenarioWith(t, e, ns, mutate)
+	return newScenarioWith(t, e, ns, nil, mutate)
 }
 
-// newScenarioWith is newScenario with more options for its operator.
-func newScenarioWith(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv1alpha1.InterviewAPI), opts ...operatorOption) *scenario {
+// newScenarioWith is newScenario with the pods measured by compare when it is not nil
+// (the instance then runs the Compare judge unless mutate says otherwise) and more
+// options for its operator.
+func newScenarioWith(t *testing.T, e *envtest.Env, ns string, compare *compareSource, mutate func(*iapiv1alpha1.InterviewAPI), opts ...operatorOption) *scenario {
 	t.Helper()
 	createNamespace(t, e, ns)
 	c := clocktesting.NewFakeClock(t0)
-	s := &scenario{e: e, clock: c, kubelet: newKubelet(t, e, ns), opts: opts}
+	s := &scenario{e: e, clock: c, kubelet: newKubelet(t, e, ns), opts: opts, compare: compare}
+	if compare != nil {
+		compare.clock = c
+	}
 	s.startOperator(t)
 
-	in := createFastInstance(t, e, ns, mutate)
+	in := createFastInstance(t, e, ns, func(in *iapiv1alpha1.InterviewAPI) {
+		if compare != nil {
+			in.Spec.Rollout.Analysis.Judge = iapiv1alpha1.JudgeCompare
+		}
+		if mutate != nil {
+			mutate(in)
+		}
+	})
 	s.key = client.ObjectKeyFromObject(in)
 	s.converge(t)
 	if got := s.get(t); got.Status.Phase != iapiv1alpha1.PhaseHealthy {
@@ -75,7 +91,11 @@ func newScenarioWith(t *testing.T, e *envtest.Env, ns string, mutate func(*iapiv
 func (s *scenario) startOperator(t *testing.T) {
 	t.Helper()
 	s.source = newFakeSource(s.clock, "async")
-	s.op = startOperator(t, s.e, append([]operatorOption{inNamespaces(s.kubelet.ns), withClock(s.clock), withSources(s.source), driven()}, s.opts...)...)
+	var src controllers.MetricSources = s.source
+	if s.compare != nil {
+		src = s.compare
+	}
+	s.op = startOperator(t, s.e, append([]operatorOption{inNamespaces(s.kubelet.ns), withClock(s.clock), withSources(src), driven()}, s.opts...)...)
 }
 
 // restart stops the operator and starts a new one.
@@ -337,6 +357,11 @@ func createFastInstance(t *testing.T, e *envtest.Env, ns string, mutate func(*ia
 	in.Spec.Database.MaxServerConnections = nil
 	in.Spec.Rollout.Steps = []iapiv1alpha1.RolloutStep{{Weight: 25}, {Weight: 50}, {Weight: 100}}
 	in.Spec.Rollout.Analysis.Interval = &metav1.Duration{Duration: analysisInterval}
+	// The scenarios drive the rollout machinery (steps, failures, deadlines, restarts,
+	// the budget, the controls) with fakeSource, whose pods report measures, not the
+	// counts the Compare judge compares: they run the Threshold judge, whose verdicts
+	// on those measures they assert. compare_scenario_test.go runs the Compare judge.
+	in.Spec.Rollout.Analysis.Judge = iapiv1alpha1.JudgeThreshold
 	if mutate != nil {
 		mutate(in)
 	}

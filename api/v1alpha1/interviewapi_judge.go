@@ -64,3 +64,7 @@ func (c *CompareSpec) MinWaitIncreaseOrDefault() time.Duration {
 	}
 	return c.MinWaitIncrease.Duration
 }
+
+// ReasonDryRunFailed is the Event reason of an analysis whose dry-run checks would
+// have failed the canary: recorded, not acted on.
+const ReasonDryRunFailed = "DryRunCheckFailed"

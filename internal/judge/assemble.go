@@ -40,6 +40,8 @@ func (s *Sequence) assemble(checks []Check, l Look, canary Track, compared bool)
 	}
 	if len(degraded) > 0 {
 		s.restart(l, "stable pods degraded alike: "+strings.Join(degraded, "; "))
+	} else if s.recovering(l) && s.fault != "" && !strings.HasSuffix(s.fault, recoveringNote) {
+		s.fault += recoveringNote
 	}
 	switch {
 	case s.fault != "":
@@ -72,6 +74,10 @@ func (s *Sequence) assemble(checks []Check, l Look, canary Track, compared bool)
 	}
 	return v
 }
+
+// recoveringNote ends the message of a shared fault that is over but whose
+// quarantine is not.
+const recoveringNote = "; the fault is over, and the judge waits a pool timeout for the acquires it held up to end"
 
 func onlyMode(modes map[string]int, want string) bool {
 	return len(modes) == 1 && modes[want] > 0

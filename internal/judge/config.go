@@ -2,6 +2,7 @@ package judge
 
 import (
 	"slices"
+	"time"
 
 	"github.com/interviewapi/operator/internal/poolhealth"
 )
@@ -56,6 +57,11 @@ type Config struct {
 	MinUsageIncrease float64
 	// DryRun names checks whose verdict is recorded but never acted on.
 	DryRun []string
+	// Quarantine is how long after the stable pods were last seen degraded the
+	// evidence keeps starting afresh: the longest pool timeout of the two revisions,
+	// so that waits begun during a shared fault and counted when they end are not
+	// blamed on the canary.
+	Quarantine time.Duration
 }
 
 // withDefaults fills in what a Config built in Go left empty.

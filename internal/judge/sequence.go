@@ -2,6 +2,7 @@ package judge
 
 import (
 	"math"
+	"time"
 
 	"github.com/interviewapi/operator/api/v1alpha1"
 )
@@ -9,8 +10,9 @@ import (
 // Look is what the judge is shown at one sample of a step: what each track did
 // since the step started.
 type Look struct {
-	// Step is the index of the rollout's step.
+	// Step is the index of the rollout's step, and Time when the look was taken.
 	Step           int32
+	Time           time.Time
 	Canary, Stable Track
 	// Analysis is set when an analysis is due (a full interval has passed): the
 	// look then gets a full verdict. Other looks only report a decisive failure.
@@ -49,6 +51,8 @@ type Sequence struct {
 	// analysis, which that analysis reports as Inconclusive.
 	fault    string
 	restarts int
+	// lastFault is when the stable pods were last seen degraded.
+	lastFault time.Time
 }
 
 // NewSequence starts the judge of a step.
@@ -79,7 +83,7 @@ func (s *Sequence) Look(l Look) Verdict {
 	}
 	checks := s.checks(l.Analysis, canary, stable, compared)
 	v := s.assemble(checks, l, canary, compared)
-	if l.Analysis {
+	if l.Analysis && !s.recovering(l) {
 		s.fault = ""
 	}
 	return v
@@ -146,7 +150,21 @@ func (s *Sequence) restart(l Look, why string) {
 	s.base = [2]Track{l.Canary, l.Stable}
 	s.resetEvidence()
 	s.fault = why
+	s.lastFault = l.Time
 	s.restarts++
+}
+
+// recovering reports whether a look falls within the quarantine after a shared
+// fault: acquires that began waiting during the fault end, and are counted, up to a
+// pool timeout after it, and must not be read as the canary's doing either. The
+// evidence starts afresh at every such look.
+func (s *Sequence) recovering(l Look) bool {
+	if s.lastFault.IsZero() || l.Time.Sub(s.lastFault) >= s.cfg.Quarantine {
+		return false
+	}
+	s.base = [2]Track{l.Canary, l.Stable}
+	s.resetEvidence()
+	return true
 }
 
 // rankTest compares the waits since the evidence started, once both tracks made

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // track builds a step's totals by playing seconds of load on a simulated track.
@@ -114,15 +115,19 @@ func TestSwappingTracksFlipsTheVerdict(t *testing.T) {
 }
 
 // TestSharedFaultRestartsTheEvidence plays a step in which the database fails for
-// every pod for ten seconds: no look fails the canary, the analysis that covers the
-// fault is inconclusive with the shared-fault reason, and the next analysis, after
-// the fault, passes again.
+// every pod for ten seconds, and the canary's acquires held up by it end with long
+// waits in the ten seconds after: no look fails the canary, the analysis that covers
+// the fault is inconclusive with the shared-fault reason, and the next analysis,
+// after the quarantine, passes again.
 func TestSharedFaultRestartsTheEvidence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	cfg := defaults()
 	cfg.ComparedSteps = 1
+	cfg.Quarantine = 10 * time.Second
 	seq := NewSequence(cfg)
 	c, s := newSimTrack(rng, 1), newSimTrack(rng, 3)
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	recovered := false
 	var verdicts []string
 	for sec := 1; sec <= 90; sec++ {
 		cl, sl := healthyLoad, stableLoad
@@ -134,10 +139,15 @@ func TestSharedFaultRestartsTheEvidence(t *testing.T) {
 		}
 		c.second(cl)
 		s.second(sl)
-		v := seq.Look(Look{Canary: c.snapshot(), Stable: s.snapshot(), Analysis: sec%30 == 0})
+		if sec > 45 && sec <= 55 {
+			// Acquires held up by the fault end now, with the waits of the fault.
+			cl.waits = starvingWaits
+		}
+		v := seq.Look(Look{Time: start.Add(time.Duration(sec) * time.Second), Canary: c.snapshot(), Stable: s.snapshot(), Analysis: sec%30 == 0})
 		if v.Verdict == fail {
 			t.Fatalf("second %d: a shared fault failed the canary: %s", sec, v.Message)
 		}
+		recovered = recovered || strings.HasSuffix(v.Message, recoveringNote)
 		if sec%30 == 0 {
 			verdicts = append(verdicts, v.Verdict+": "+v.Message)
 		}
@@ -146,7 +156,7 @@ func TestSharedFaultRestartsTheEvidence(t *testing.T) {
 		t.Errorf("analyses at 30, 60, 90 s:\n%s\nwant Pass, Inconclusive (shared fault), Pass", strings.Join(verdicts, "\n"))
 	}
 	t.Logf("analyses:\n%s\nrestarts %d", strings.Join(verdicts, "\n"), seq.Restarts())
-	if seq.Restarts() == 0 {
-		t.Error("the evidence was never restarted")
+	if seq.Restarts() == 0 || !recovered {
+		t.Errorf("restarts %d, quarantine reported %v", seq.Restarts(), recovered)
 	}
 }

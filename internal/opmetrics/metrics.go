@@ -22,6 +22,7 @@ type Metrics struct {
 
 	rollout       rolloutMetrics
 	notifications notificationMetrics
+	analysis      analysisMetrics
 }
 
 // New makes the metrics of an operator of the given version.
@@ -49,6 +50,7 @@ func New(version string) *Metrics {
 		}, []string{"version"}),
 		rollout:       newRolloutMetrics(),
 		notifications: newNotificationMetrics(),
+		analysis:      newAnalysisMetrics(),
 	}
 	m.buildInfo.WithLabelValues(version).Set(1)
 	return m
@@ -59,6 +61,7 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 	collectors := []prometheus.Collector{m.reconcileErrors, m.childrenApplied, m.childrenDeleted, m.statusUpdates, m.buildInfo}
 	collectors = append(collectors, m.rollout.collectors()...)
 	collectors = append(collectors, m.notifications.collectors()...)
+	collectors = append(collectors, m.analysis.collectors()...)
 	var errs []error
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {

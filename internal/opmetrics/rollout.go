@@ -96,6 +96,7 @@ func (m *Metrics) RolloutObserved(namespace, name string, phase float64, weight 
 	r.promotions.WithLabelValues(namespace, name)
 	r.stepDuration.WithLabelValues(namespace, name)
 	m.notifications.results.WithLabelValues(namespace, name, "", NotificationDropped)
+	m.analysis.observed(namespace, name)
 }
 
 // AnalysisRecorded counts an analysis of an instance's canary by its verdict.
@@ -129,4 +130,5 @@ func (m *Metrics) Forget(namespace, name string) {
 	r.promotions.DeletePartialMatch(labels)
 	r.stepDuration.DeletePartialMatch(labels)
 	m.notifications.results.DeletePartialMatch(labels)
+	m.analysis.forget(labels)
 }

@@ -113,6 +113,13 @@ func TestCommandsAgainstAPIServer(t *testing.T) {
 		assertOneLine(t, k.succeed(t, "resume", "paused"), "interviewapi paused was not paused (spec.paused is false)")
 	})
 
+	t.Run("analyses prints each analysis with its checks", func(t *testing.T) {
+		k.store(t, comparedInstance("compared"))
+		assertGolden(t, "analyses_compared", k.succeed(t, "analyses", "compared"))
+		k.store(t, promotedInstance("quiet"))
+		assertOneLine(t, k.succeed(t, "analyses", "quiet"), "interviewapi quiet has no analyses in its current rollout")
+	})
+
 	t.Run("history prints the history table", func(t *testing.T) {
 		k.store(t, promotedInstance("historic"))
 		assertGolden(t, "history_promoted", k.succeed(t, "history", "historic"))

@@ -185,3 +185,26 @@ func pausedInstance(name string) *iapiv1alpha1.InterviewAPI {
 	obj.Status.Conditions = nil
 	return obj
 }
+
+// comparedInstance was rolled back by the Compare judge at a sample of its second step,
+// after one passing analysis of each step; its errorRatio check is a dry run.
+func comparedInstance(name string) *iapiv1alpha1.InterviewAPI {
+	obj := rolledBackInstance(name)
+	metrics := func(p99, stableP99, effect, p, verdict string) []iapiv1alpha1.MetricResult {
+		return []iapiv1alpha1.MetricResult{
+			{Name: "acquireWaitP99", Value: p99, Stable: stableP99, Effect: effect, PValue: p, Alpha: "0.00071",
+				CanarySamples: 1200, StableSamples: 3600, Threshold: "<= 100ms and not worse than stable", Verdict: verdict},
+			{Name: "errorRatio", Value: "0.004", Stable: "0.001", Effect: "×4, +0.003", PValue: "0.02", Alpha: "0.0014",
+				CanarySamples: 1180, StableSamples: 3550, Threshold: "<= 0.02 and not worse than stable", Verdict: iapiv1alpha1.VerdictPass, DryRun: true},
+		}
+	}
+	obj.Status.Analyses = []iapiv1alpha1.AnalysisResult{
+		{Time: ago(7 * time.Minute), Step: 0, Judge: iapiv1alpha1.JudgeCompare, Verdict: iapiv1alpha1.VerdictPass,
+			Message: "canary no worse than the stable pods, and within every ceiling", Metrics: metrics("1.2ms", "1.1ms", "×1.09, +100µs at p99", "1", iapiv1alpha1.VerdictPass)},
+		{Time: ago(5 * time.Minute), Step: 1, Judge: iapiv1alpha1.JudgeCompare, Verdict: iapiv1alpha1.VerdictFail, Early: true,
+			Message: "canary failed: acquireWaitP99 250ms is worse than the stable pods' 1.1ms (×227, +248.9ms at p99; p = 3e-09 ≤ 0.00071)",
+			Metrics: metrics("250ms", "1.1ms", "×227, +248.9ms at p99", "3e-09", iapiv1alpha1.VerdictFail)},
+	}
+	obj.Status.LastAnalysis = &obj.Status.Analyses[1]
+	return obj
+}

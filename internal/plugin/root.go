@@ -49,7 +49,7 @@ func NewRootCommand(out, errOut io.Writer, now func() time.Time) *cobra.Command 
 		Use:   "kubectl-interviewapi",
 		Short: "Watch and steer the canary rollouts of InterviewAPI resources",
 		Long: `kubectl interviewapi shows the rollout of an InterviewAPI (its steps, canary weight,
-last pool-health analysis, conditions and history) and steers it: promote, abort,
+last pool-health analysis, the analyses of the rollout, conditions and history) and steers it: promote, abort,
 retry, pause, resume, and rollback to the previous promoted database revision.`,
 		Example: `  # Follow a rollout step by step, for at most 10 minutes
   kubectl interviewapi status interview-api --watch --timeout 10m
@@ -61,6 +61,9 @@ retry, pause, resume, and rollback to the previous promoted database revision.`,
   # Stop the canary, or start a rolled-back revision again
   kubectl interviewapi abort interview-api
   kubectl interviewapi retry interview-api
+
+  # Why the canary passed or failed: each analysis, canary against stable
+  kubectl interviewapi analyses interview-api
 
   # Return to the previous promoted mode and pool (e.g. async back to sync)
   kubectl interviewapi history interview-api
@@ -83,6 +86,7 @@ retry, pause, resume, and rollback to the previous promoted database revision.`,
 		newPauseCommand(a, true),
 		newPauseCommand(a, false),
 		newHistoryCommand(a),
+		newAnalysesCommand(a),
 		newRollbackCommand(a),
 		newVersionCommand(a),
 	)

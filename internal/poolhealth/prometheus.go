@@ -29,7 +29,9 @@ const DefaultMinRange = time.Minute
 // namespace and pod target labels). It keeps no state: every Measure asks for the
 // increases over the last R, where R = max(q.Interval, MinRange), at the current time.
 // A window that would start before q.Since is not asked for: the measurement is
-// Pending until R has passed since q.Since.
+// Pending until R has passed since q.Since. A q.FromSince query asks for the
+// increases over everything since q.Since instead, R = now − q.Since, once that is
+// at least the R above.
 //
 // The pods are selected by name, SEL = {namespace="NS", pod=~"POD1|POD2|…"} with the
 // names of the track's ready pods, so the queries need no pod labels relabelled into
@@ -116,20 +118,26 @@ func (s *PrometheusSource) Measure(ctx context.Context, q Query) (Measurement, e
 	}
 	now := s.now()
 	rng := max(q.Interval, s.minRange)
-	if elapsed := now.Sub(q.Since); elapsed < rng {
+	elapsed := now.Sub(q.Since)
+	if elapsed < rng {
 		return Measurement{Pending: true, RetryAfter: rng - elapsed}, nil
+	}
+	if q.FromSince {
+		// The step's totals: the increases over everything since it started, to the
+		// second (PromQL ranges take whole milliseconds; seconds keep them readable).
+		rng = elapsed.Truncate(time.Second)
 	}
 	canary, err := s.measureTrack(ctx, q.Namespace, q.Canary, rng, now)
 	if err != nil {
 		return Measurement{}, fmt.Errorf("canary: %w", err)
 	}
-	m := Measurement{Canary: canary.Measures()}
+	m := Measurement{Canary: canary.Measures(), CanaryDelta: canary}
 	if len(q.Stable) > 0 {
 		// The stable pods are only a point of comparison: without them that check is
 		// left out, so a failed query there does not fail the measurement.
 		if stable, err := s.measureTrack(ctx, q.Namespace, q.Stable, rng, now); err == nil && stable.Pods > 0 {
 			sm := stable.Measures()
-			m.Stable = &sm
+			m.Stable, m.StableDelta = &sm, &stable
 		}
 	}
 	return m, nil

@@ -309,3 +309,30 @@ func TestPrometheusSourceOptions(t *testing.T) {
 		t.Error("an invalid address was accepted")
 	}
 }
+
+// A FromSince query asks for the increases over everything since Since, once a full
+// range has passed, and returns the deltas with the measures.
+func TestPrometheusSourceFromSinceAsksForTheWholeStep(t *testing.T) {
+	now := t0.Add(30 * time.Second)
+	prom := newFakePrometheus(t, healthyAnswers("demo-canary-7d9-x2", "demo-canary-7d9-k8", "demo-stable-5c4-q1"))
+	src, err := NewPrometheusSource(prom.srv.URL, WithPrometheusClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := promQuery(t0)
+	q.FromSince, q.Interval = true, time.Second
+	if m, err := src.Measure(context.Background(), q); err != nil || !m.Pending || m.RetryAfter != 30*time.Second {
+		t.Fatalf("Measure = %+v, %v; want Pending for 30s more (the 1m minimum range)", m, err)
+	}
+	now = t0.Add(95*time.Second + 300*time.Millisecond)
+	m, err := src.Measure(context.Background(), q)
+	if err != nil || m.Pending {
+		t.Fatalf("Measure = %+v, %v", m, err)
+	}
+	if queries, _ := prom.asked(); len(queries) == 0 || !strings.HasSuffix(queries[1], "[1m35s]))") {
+		t.Errorf("queries %v, want the 1m35s since Since", queries)
+	}
+	if m.CanaryDelta.Pods != 2 || m.CanaryDelta.Acquires["timeout"] != 9.5 || m.StableDelta == nil || m.StableDelta.Pods != 1 {
+		t.Errorf("deltas %+v / %+v, want the canary's two pods and their counts, and the stable pod", m.CanaryDelta, m.StableDelta)
+	}
+}

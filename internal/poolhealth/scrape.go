@@ -54,7 +54,10 @@ const (
 //     the call answers Pending without scraping any pod;
 //   - a pod that cannot be scraped keeps its baseline and is reported as a gap, which
 //     makes the verdict Inconclusive;
-//   - pods no longer in the query are forgotten.
+//   - pods no longer in the query are forgotten;
+//   - with q.FromSince, a pod's baseline is its first sample after q.Since and is
+//     kept for the whole step, so that every Measure returns the step's totals so far
+//     (windows of at least q.Interval less the slack, from the baseline).
 //
 // An operator restart loses the baselines: the first analysis after it costs one
 // interval more, and nothing else changes.
@@ -69,7 +72,13 @@ type ScrapeSource struct {
 	baselines map[instanceKey]map[types.UID]Sample
 }
 
-type instanceKey struct{ namespace, name string }
+// instanceKey names an instance's baselines; fromSince keeps those of FromSince
+// queries (the step's first sample of each pod, never moved) apart from the moving
+// baselines of window queries.
+type instanceKey struct {
+	namespace, name string
+	fromSince       bool
+}
 
 // ScrapeOption configures a ScrapeSource.
 type ScrapeOption func(*ScrapeSource)
@@ -125,7 +134,8 @@ func newScrapeTransport() *http.Transport {
 func (s *ScrapeSource) Forget(namespace, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.baselines, instanceKey{namespace, name})
+	delete(s.baselines, instanceKey{namespace, name, false})
+	delete(s.baselines, instanceKey{namespace, name, true})
 }
 
 // scrapeResult is one pod's scrape.
@@ -150,7 +160,7 @@ func (s *ScrapeSource) Measure(ctx context.Context, q Query) (Measurement, error
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := instanceKey{q.Namespace, q.Instance}
+	key := instanceKey{q.Namespace, q.Instance, q.FromSince}
 	prev := s.baselines[key]
 	next := make(map[types.UID]Sample, len(q.Canary)+len(q.Stable))
 
@@ -166,10 +176,11 @@ func (s *ScrapeSource) Measure(ctx context.Context, q Query) (Measurement, error
 		}
 		return Measurement{Pending: true, RetryAfter: canaryTrack.wait}, nil
 	}
-	m := Measurement{Canary: canaryTrack.measures()}
+	m := Measurement{}
+	m.Canary, m.CanaryDelta = canaryTrack.measures()
 	if len(stableTrack.deltas) > 0 {
-		sm := stableTrack.measures()
-		m.Stable = &sm
+		sm, sd := stableTrack.measures()
+		m.Stable, m.StableDelta = &sm, &sd
 	}
 	return m, nil
 }
@@ -182,7 +193,7 @@ func (s *ScrapeSource) Measure(ctx context.Context, q Query) (Measurement, error
 func (s *ScrapeSource) windowsOpen(q Query) (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev := s.baselines[instanceKey{q.Namespace, q.Instance}]
+	prev := s.baselines[instanceKey{q.Namespace, q.Instance, q.FromSince}]
 	now := s.now()
 	var wait time.Duration
 	for _, pod := range q.Canary {
@@ -207,10 +218,10 @@ type track struct {
 	wait time.Duration
 }
 
-func (t track) measures() Measures {
-	m := Aggregate(t.deltas...).Measures()
-	m.Gaps = append(m.Gaps, t.gaps...)
-	return m
+func (t track) measures() (Measures, Delta) {
+	d := Aggregate(t.deltas...)
+	d.Gaps = append(d.Gaps, t.gaps...)
+	return d.Measures(), d
 }
 
 // windows turns each pod's scrape into a delta against its baseline where a full
@@ -240,6 +251,9 @@ func (s *ScrapeSource) windows(q Query, pods []Pod, scraped []scrapeResult, prev
 			t.wait = max(t.wait, q.Interval-res.sample.Time.Sub(base.Time))
 		default:
 			next[pod.UID] = res.sample
+			if q.FromSince {
+				next[pod.UID] = base // the step's totals are counted from it
+			}
 			d, err := Diff(base, res.sample)
 			if err != nil {
 				t.gaps = append(t.gaps, fmt.Sprintf("pod %s: %v", pod.Name, err))

@@ -336,3 +336,40 @@ func TestScrapeSourceForgetsPods(t *testing.T) {
 		t.Errorf("after Forget = %+v, want a fresh baseline", m)
 	}
 }
+
+// A FromSince query keeps each pod's first sample of the step as its baseline, so
+// that every later Measure returns the step's totals so far, and Deltas carry the
+// counts the measures came from.
+func TestScrapeSourceFromSinceReturnsTheStepTotals(t *testing.T) {
+	f := newScrapeFixture(t)
+	f.query.FromSince = true
+	f.query.Interval = time.Second
+	if first := f.measure(t, t0); !first.Pending {
+		t.Fatalf("first measure = %+v, want Pending (a baseline)", first)
+	}
+	f.serveAll(t, "metrics-2.txt")
+	one := f.measure(t, t0.Add(time.Second))
+	f.serveAll(t, "metrics-3.txt")
+	two := f.measure(t, t0.Add(2*time.Second))
+	if one.Pending || two.Pending {
+		t.Fatal("a measure after the baseline is pending")
+	}
+	if two.Canary.Window != 2*time.Second {
+		t.Errorf("second window %s, want 2s: from the step's baseline, not from the previous sample", two.Canary.Window)
+	}
+	if two.Canary.Acquires.V <= one.Canary.Acquires.V {
+		t.Errorf("acquires %v then %v: the totals did not grow", one.Canary.Acquires.V, two.Canary.Acquires.V)
+	}
+	var total float64
+	for _, v := range two.CanaryDelta.Acquires {
+		total += v
+	}
+	if total != two.Canary.Acquires.V || two.StableDelta == nil || two.StableDelta.Pods != 1 {
+		t.Errorf("canary delta acquires %v, want %v; stable delta %+v", total, two.Canary.Acquires.V, two.StableDelta)
+	}
+	// A window query of the same instance keeps baselines of its own.
+	f.query.FromSince, f.query.Interval = false, 30*time.Second
+	if w := f.measure(t, t0.Add(3*time.Second)); !w.Pending {
+		t.Errorf("a window query after FromSince ones = %+v, want its own first baseline", w)
+	}
+}

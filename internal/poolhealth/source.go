@@ -39,6 +39,10 @@ type Query struct {
 	// Since is the earliest moment the window may start: when the current step's
 	// canary pods were all ready. Data from before it belongs to another weight.
 	Since time.Time
+	// FromSince asks for everything since Since rather than for the latest window:
+	// the Compare judge reads the step's totals at every sample. Interval is then
+	// only the shortest span worth measuring.
+	FromSince bool
 }
 
 // Measurement is what a Source saw of both tracks over one window.
@@ -52,6 +56,11 @@ type Measurement struct {
 	Canary Measures
 	// Stable are the stable pods' measures, nil when none could be taken.
 	Stable *Measures
+	// CanaryDelta and StableDelta are the counter increases the measures were
+	// computed from (StableDelta nil with Stable), for a judge that needs the counts
+	// themselves.
+	CanaryDelta Delta
+	StableDelta *Delta
 }
 
 // Source measures the pool health of an instance's pods over an interval. A Source is

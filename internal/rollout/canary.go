@@ -19,6 +19,7 @@ func (d *decider) startCanary() {
 	d.resetStep()
 	d.st.FailedAnalyses = 0
 	d.st.ConsecutiveInconclusive = 0
+	d.st.Analyses = nil
 	d.notRolledBack(v1alpha1.ReasonRolloutStarted, "revision "+r.Revision+" is being rolled out")
 	d.notDegraded(v1alpha1.ReasonRolloutStarted, "revision "+r.Revision+" is being rolled out")
 	d.event(eventNormal, v1alpha1.ReasonRolloutStarted, "rolling out revision %s (%s) over stable revision %s (%s): %s, %d of %d pods",
@@ -252,6 +253,10 @@ func (d *decider) progressReason(step int32) string {
 // (failed or froze).
 func (d *decider) record(step int32) (stop bool) {
 	a := d.in.Analysis.DeepCopy()
+	if a.Early && a.Verdict != v1alpha1.VerdictFail {
+		// A sample between analyses only counts when it decided a failure.
+		return false
+	}
 	a.Step = step
 	if a.Time.IsZero() {
 		a.Time = d.now
@@ -259,6 +264,10 @@ func (d *decider) record(step int32) (stop bool) {
 		a.Time = metav1.NewTime(a.Time.Truncate(time.Second))
 	}
 	d.st.LastAnalysis = a
+	d.st.Analyses = append(d.st.Analyses, *a)
+	if n := len(d.st.Analyses); n > v1alpha1.MaxAnalyses {
+		d.st.Analyses = d.st.Analyses[n-v1alpha1.MaxAnalyses:]
+	}
 	d.plan.Metrics.AnalysisVerdict = a.Verdict
 	switch a.Verdict {
 	case v1alpha1.VerdictPass:
@@ -304,13 +313,23 @@ func (d *decider) stepPassed(step int32) bool {
 // scheduleAnalysis asks for the step's next analysis when it is due (at once when the
 // step has none yet, so that a source needing a baseline takes it at the step's
 // start), or for a pass when it will be.
+//
+// The Compare judge measures the step's totals at every look, so its first analysis
+// is due one interval after the step's start, and until an analysis is due it asks for
+// a sample every sampleInterval: a look whose sequential tests may decide a failure
+// at once. A sample that decides nothing records nothing.
 func (d *decider) scheduleAnalysis(step int32) {
 	start := *d.st.StepStartTime
 	due := start.Time
+	compare := d.cfg.judge == v1alpha1.JudgeCompare
+	if compare {
+		due = start.Add(d.cfg.interval)
+	}
 	if last := d.st.LastAnalysis; last != nil && last.Step == step && !last.Time.Before(&start) {
 		due = last.Time.Add(d.cfg.interval)
 	}
-	if d.now.Time.Before(due) {
+	sample := d.now.Time.Before(due)
+	if sample && !compare {
 		d.after(due.Sub(d.now.Time))
 		return
 	}
@@ -318,12 +337,17 @@ func (d *decider) scheduleAnalysis(step int32) {
 		d.after(minRequeue)
 		return
 	}
+	if sample {
+		d.after(min(d.cfg.sampleInterval, due.Sub(d.now.Time)))
+	}
 	d.plan.Analysis = &AnalysisRequest{
 		Step:     step,
 		Since:    start.Time,
 		Interval: d.cfg.interval,
 		Canary:   *d.st.Canary,
 		Stable:   *d.st.Stable,
+		Judge:    d.cfg.judge,
+		Sample:   sample,
 	}
 }
 

@@ -35,7 +35,12 @@
 // for each canary pod that becomes available, so the instance never has fewer than
 // spec.replicas available pods. When all of the step's canary pods are available the
 // step starts (status.stepStartTime) and an analysis is due at once (a scraping source
-// takes its baseline then) and every analysis interval after the last one. A step
+// takes its baseline then) and every analysis interval after the last one. With the
+// Compare judge (spec.rollout.analysis.judge, the default) the first analysis is due
+// one interval after the start instead, and until an analysis is due every pass asks
+// for a sample (AnalysisRequest.Sample) at least every sampleInterval: a sample
+// returns a result only for a failure its sequential tests decided (Early), which is
+// recorded and acted on like any failed analysis. A step
 // passes when it has been analysed for its pause (at least one interval) with
 // ceil(pause / interval) passing analyses, the latest of them passing; the next step
 // then starts in the same pass. Passing the last step (weight 100) promotes the

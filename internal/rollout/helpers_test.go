@@ -125,7 +125,7 @@ func TestSettingsDefaults(t *testing.T) {
 }
 
 func TestAnalysisScheduling(t *testing.T) {
-	w := newWorld(t, newInstance())
+	w := newWorld(t, newInstance(withThresholdJudge))
 	w.settleOnApply = false
 	w.settle()
 	w.setSpec(withAsync(true))

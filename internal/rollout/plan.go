@@ -72,6 +72,11 @@ type AnalysisRequest struct {
 	// labelled with them.
 	Canary v1alpha1.RevisionStatus
 	Stable v1alpha1.RevisionStatus
+	// Judge is spec.rollout.analysis.judge, with its default.
+	Judge v1alpha1.AnalysisJudge
+	// Sample is set for a look of the Compare judge between analyses: no analysis is
+	// due, and only a failure its sequential tests decided comes back, with Early set.
+	Sample bool
 }
 
 // Metrics are the countable things a pass did.

@@ -46,7 +46,7 @@ func TestFirstRevisionRunsOnStableAtOnce(t *testing.T) {
 }
 
 func TestRolloutFromStartToPromotion(t *testing.T) {
-	w := newWorld(t, newInstance())
+	w := newWorld(t, newInstance(withThresholdJudge))
 	w.settleOnApply = false
 	w.settle()
 	stableRev := w.obj.Status.Stable.Revision

@@ -20,6 +20,10 @@ type settings struct {
 	// budget is spec.database.maxServerConnections, nil when unset.
 	budget *int32
 	paused bool
+	// judge and sampleInterval are the analysis judge and how often the Compare
+	// judge looks between analyses.
+	judge          v1alpha1.AnalysisJudge
+	sampleInterval time.Duration
 }
 
 func settingsOf(spec *v1alpha1.InterviewAPISpec) settings {
@@ -35,6 +39,8 @@ func settingsOf(spec *v1alpha1.InterviewAPISpec) settings {
 		rollbackWindow:    v1alpha1.DefaultRollbackWindow,
 		budget:            spec.Database.MaxServerConnections,
 		paused:            spec.Paused,
+		judge:             r.Analysis.JudgeOrDefault(),
+		sampleInterval:    r.Analysis.SampleIntervalOrDefault(),
 	}
 	if len(s.steps) == 0 {
 		s.steps = v1alpha1.DefaultRolloutSteps()

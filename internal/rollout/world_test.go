@@ -48,6 +48,13 @@ func withAsync(on bool) func(*v1alpha1.InterviewAPI) {
 	return func(in *v1alpha1.InterviewAPI) { in.Spec.Database.Async.Enabled = on }
 }
 
+// withThresholdJudge selects the Threshold judge, whose first analysis of a step is
+// due at the step's start (a scraping source's baseline) and which never samples
+// between analyses: the tests of that schedule use it.
+func withThresholdJudge(in *v1alpha1.InterviewAPI) {
+	in.Spec.Rollout.Analysis.Judge = v1alpha1.JudgeThreshold
+}
+
 func withPoolSize(n int32) func(*v1alpha1.InterviewAPI) {
 	return func(in *v1alpha1.InterviewAPI) { in.Spec.Database.Pool.Size = n }
 }
