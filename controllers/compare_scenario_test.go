@@ -109,7 +109,12 @@ func testCompareSharedFault(t *testing.T, e *envtest.Env) {
 		return healthyPod
 	}
 	src := &compareSource{canary: fault, stable: fault}
-	s := newScenarioWith(t, e, "compare-shared", src, withCompareInterval)
+	s := newScenarioWith(t, e, "compare-shared", src, func(in *iapiv1alpha1.InterviewAPI) {
+		withCompareInterval(in)
+		// The judge waits a pool timeout after the fault for the acquires it held up:
+		// a short one keeps that inside one analysis.
+		in.Spec.Database.Pool.Timeout = &metav1.Duration{Duration: 5 * time.Second}
+	})
 	startRollout(t, s)
 	var verdicts []string
 	seen := map[time.Time]bool{}

@@ -76,6 +76,9 @@ func newHungCase(t *testing.T, e *envtest.Env, ns string, clk *clocktesting.Fake
 		}
 	})
 
+	// createFastInstance sets the Threshold judge: the cases assert its schedule (the
+	// step's first analysis, a baseline scrape, is due and recorded when it times out as
+	// soon as the canary pod is ready); a Compare sample that times out records nothing.
 	c := &hungCase{e: e, in: createFastInstance(t, e, ns, mutate), clock: clk, op: op}
 	c.waitSettled(t, false)
 	return c

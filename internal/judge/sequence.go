@@ -51,8 +51,10 @@ type Sequence struct {
 	// analysis, which that analysis reports as Inconclusive.
 	fault    string
 	restarts int
-	// lastFault is when the stable pods were last seen degraded.
-	lastFault time.Time
+	// lastFault is when the stable pods were last seen degraded; faultReported is
+	// set once an analysis has reported the fault.
+	lastFault     time.Time
+	faultReported bool
 }
 
 // NewSequence starts the judge of a step.
@@ -83,8 +85,12 @@ func (s *Sequence) Look(l Look) Verdict {
 	}
 	checks := s.checks(l.Analysis, canary, stable, compared)
 	v := s.assemble(checks, l, canary, compared)
-	if l.Analysis && !s.recovering(l) {
-		s.fault = ""
+	if l.Analysis && s.fault != "" {
+		s.faultReported = true
+	}
+	if s.faultReported && !s.recovering(l) {
+		// The fault was reported by an analysis and its quarantine is over.
+		s.fault, s.faultReported = "", false
 	}
 	return v
 }
@@ -149,7 +155,7 @@ func (s *Sequence) resetEvidence() {
 func (s *Sequence) restart(l Look, why string) {
 	s.base = [2]Track{l.Canary, l.Stable}
 	s.resetEvidence()
-	s.fault = why
+	s.fault, s.faultReported = why, false
 	s.lastFault = l.Time
 	s.restarts++
 }
