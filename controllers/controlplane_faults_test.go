@@ -156,7 +156,9 @@ func testLeaderChange(t *testing.T, e *envtest.Env, ns string, release bool) {
 	}
 	b := startOperator(t, e, inNamespaces(ns), withClock(clock.RealClock{}), withSources(srcB), withLeaderElection(lease, release))
 
-	r := createLiveInstance(t, e, ns, errs, nil, iapiv1alpha1.RolloutStep{Weight: 25},
+	// fakeSource reports measures for the Threshold judge (see newScenario).
+	threshold := func(in *iapiv1alpha1.InterviewAPI) { in.Spec.Rollout.Analysis.Judge = iapiv1alpha1.JudgeThreshold }
+	r := createLiveInstance(t, e, ns, errs, threshold, iapiv1alpha1.RolloutStep{Weight: 25},
 		iapiv1alpha1.RolloutStep{Weight: 50, Pause: &metav1.Duration{Duration: 2 * analysisInterval}}, iapiv1alpha1.RolloutStep{Weight: 100})
 	status := func(what string, cond func(iapiv1alpha1.InterviewAPIStatus) bool) iapiv1alpha1.InterviewAPIStatus {
 		t.Helper()
