@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/interviewapi/operator/test/localcluster"
@@ -48,21 +47,11 @@ func main() {
 	}
 }
 
-// repoRoot is the nearest folder upwards from the working directory that holds the
-// repository (hack/postgres.sh).
+// repoRoot is the repository the demo runs in, found as the local cluster finds it.
 func repoRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := localcluster.RepoRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("run the demo from inside the repository (make demo): %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "hack", "postgres.sh")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run the demo from inside the repository (make demo)")
-		}
-		dir = parent
-	}
+	return root, nil
 }

@@ -600,7 +600,7 @@ func (c *Cluster) writeEnvFile() error {
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func (o *Options) fillDefaults() error {
-	root, rootErr := repoRoot()
+	root, rootErr := RepoRoot()
 	need := func(what string) error {
 		return fmt.Errorf("%s not set and the repository was not found from the working directory: %w", what, rootErr)
 	}
@@ -659,9 +659,9 @@ func (o *Options) fillDefaults() error {
 	return os.MkdirAll(o.Dir, 0o755)
 }
 
-// repoRoot finds the repository from the working directory: the nearest folder
+// RepoRoot finds the repository from the working directory: the nearest folder
 // upwards holding hack/postgres.sh.
-func repoRoot() (string, error) {
+func RepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

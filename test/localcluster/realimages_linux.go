@@ -23,7 +23,7 @@ var pauseImage = imagebuild.Image{
 
 // buildPauseImage writes the sandbox image archive into dir and returns its path.
 func buildPauseImage(ctx context.Context, dir string) (string, error) {
-	root, err := repoRoot()
+	root, err := RepoRoot()
 	if err != nil {
 		return "", fmt.Errorf("build the sandbox image: %w", err)
 	}
