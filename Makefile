@@ -84,12 +84,12 @@ test: tools manifests generate fmt vet tidy-check ## Run every test: unit, Postg
 	@if [ "$(SKIP_E2E)" = 1 ]; then echo "SKIP_E2E=1: end-to-end tests not run"; elif [ -d test/e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
 
 .PHONY: fuzz
-fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test.go).
+fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test.go; hack/fuzz-one.sh).
 	@grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do \
 	  pkg=./$$(dirname "$${f#./}"); \
 	  for fn in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' "$$f" | cut -d' ' -f2); do \
 	    echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
-	    $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s "$$pkg" || exit 1; \
+	    GO=$(GO) hack/fuzz-one.sh "$$pkg" "$$fn" $(FUZZTIME) || exit 1; \
 	  done; \
 	done
 
