@@ -124,7 +124,7 @@ func ScanSessionCounts(r Row, c *Counts) error {
 type QueryFunc func(ctx context.Context, each func(Row, TextArray) error, query string, args ...any) error
 
 // ListQueries are the Store methods that list the rows of one query, written once for
-// both engines: an engine embeds it with its own QueryFunc.
+// both engines: Engine embeds it with the engine's own QueryFunc.
 type ListQueries struct {
 	Query QueryFunc
 }

@@ -15,14 +15,10 @@ import (
 // statements it can send together (CreateSession, Session, Counts): one round trip.
 // Rows are read by the shared scanners (store/scan.go).
 
-// CreateSession implements store.Store: both inserts travel in one pipelined batch,
-// which PostgreSQL runs as one implicit transaction, so they commit together in a
-// single round trip.
-func (s *Store) CreateSession(ctx context.Context, sn store.Session) error {
-	sessionArgs, questionArgs, err := store.CreateSessionArgs(sn)
-	if err != nil {
-		return err
-	}
+// insertSession is the engine's store.InsertSessionFunc: both inserts travel in one
+// pipelined batch, which PostgreSQL runs as one implicit transaction, so they commit
+// together in a single round trip.
+func (s *Store) insertSession(ctx context.Context, sessionArgs, questionArgs []any) error {
 	var b pgx.Batch
 	b.Queue(store.SQLInsertSession, sessionArgs...)
 	b.Queue(store.SQLInsertSessionQuestions, questionArgs...)

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,16 +23,8 @@ const healthCheckPeriod = 15 * time.Second
 
 // Store is the async engine. Create it with Open.
 type Store struct {
-	store.ListQueries // SkillAliases, BankQuestions on queryEach
-
-	pool     *pgxpool.Pool
-	settings store.PoolSettings
-	rec      *poolstats.Recorder
-
-	closedIdle   atomic.Uint64
-	closedBroken atomic.Uint64
-
-	stopUpkeep func()
+	store.Engine // list queries on queryEach, CreateSession on insertSession
+	pool         *pgxpool.Pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -47,8 +38,8 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
-	s := &Store{settings: settings, rec: rec}
-	s.ListQueries = store.ListQueries{Query: s.queryEach}
+	s := &Store{}
+	s.Engine = store.NewEngine(settings, rec, s.queryEach, s.insertSession)
 	cfg.MaxConns = int32(settings.MaxConns())
 	// Size connections are opened at once rather than by the first requests: a new pod
 	// (a canary) then serves its first requests without waiting for connections to be
@@ -71,7 +62,7 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	rec.SetState(s.poolState)
 
 	// pgxpool opens the MinConns itself: no warm-up of the engine's own.
-	s.stopUpkeep = store.StartPoolUpkeep(settings, nil, s.idleAndOpen, s.closeIdle)
+	s.StartUpkeep(nil, s.idleAndOpen, s.closeIdle)
 	return s, nil
 }
 
@@ -84,7 +75,7 @@ func (s *Store) idleAndOpen() (idle, open int) {
 func (s *Store) closeIdle(n int) {
 	for i, conn := range s.pool.AcquireAllIdle(context.Background()) {
 		if i < n {
-			s.closedIdle.Add(1)
+			s.Closed.Idle.Add(1)
 			go closeQuietly(conn.Hijack())
 			continue
 		}
@@ -102,7 +93,7 @@ func (s *Store) BeginRequest(ctx context.Context) (context.Context, func(), erro
 
 // Close implements store.Store.
 func (s *Store) Close() {
-	s.stopUpkeep()
+	s.StopUpkeep()
 	s.pool.Close()
 }
 
@@ -110,7 +101,7 @@ func (s *Store) Close() {
 // state; lifetime closes are counted by pgxpool itself and overflow closes by closeIdle.
 func (s *Store) beforeClose(conn *pgx.Conn) {
 	if conn.IsClosed() || conn.PgConn().IsBusy() || conn.PgConn().TxStatus() != 'I' {
-		s.closedBroken.Add(1)
+		s.Closed.Broken.Add(1)
 	}
 }
 
@@ -122,8 +113,8 @@ func (s *Store) poolState() poolstats.PoolState {
 		Constructing: int(st.ConstructingConns()),
 		Closed: poolstats.ClosedCounts{
 			Lifetime: uint64(st.MaxLifetimeDestroyCount()),
-			Idle:     s.closedIdle.Load() + uint64(st.MaxIdleDestroyCount()),
-			Broken:   s.closedBroken.Load(),
+			Idle:     s.Closed.Idle.Load() + uint64(st.MaxIdleDestroyCount()),
+			Broken:   s.Closed.Broken.Load(),
 		},
 	}
 }
@@ -131,11 +122,11 @@ func (s *Store) poolState() poolstats.PoolState {
 // acquire checks a connection out for one statement or batch; the wait is measured by
 // the pool's acquire tracer.
 func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
-	actx, cancel := poolstats.AcquireContext(ctx, s.settings.AcquireTimeout)
+	actx, cancel := poolstats.AcquireContext(ctx, s.Settings.AcquireTimeout)
 	defer cancel()
 	conn, err := s.pool.Acquire(actx)
 	if result := poolstats.ClassifyAcquire(actx, err); result != poolstats.Success {
-		return nil, store.AcquireError(ctx, result, s.settings.AcquireTimeout, err)
+		return nil, store.AcquireError(ctx, result, s.Settings.AcquireTimeout, err)
 	}
 	return conn, nil
 }

@@ -12,12 +12,9 @@ import (
 // trip; only CreateSession needs a transaction. Rows are read by the shared scanners
 // (store/scan.go), arrays through the connection's pgx type map.
 
-// CreateSession implements store.Store: the session and its questions commit together.
-func (s *Store) CreateSession(ctx context.Context, sn store.Session) error {
-	sessionArgs, questionArgs, err := store.CreateSessionArgs(sn)
-	if err != nil {
-		return err
-	}
+// insertSession is the engine's store.InsertSessionFunc: the session and its questions
+// commit together in one transaction on the operation's connection.
+func (s *Store) insertSession(ctx context.Context, sessionArgs, questionArgs []any) error {
 	return s.run(ctx, func(sess *session) error {
 		tx, err := sess.conn.BeginTx(ctx, nil)
 		if err != nil {

@@ -37,18 +37,10 @@ const pingAfterIdle = time.Second
 
 // Store is the sync engine. Create it with Open.
 type Store struct {
-	store.ListQueries // SkillAliases, BankQuestions on queryEach
-
-	db       *sql.DB
-	settings store.PoolSettings
-	rec      *poolstats.Recorder
-
-	constructing   atomic.Int64
-	warming        atomic.Int64 // connections opened by warmUp and not yet returned
-	closedLifetime atomic.Uint64
-	closedBroken   atomic.Uint64
-
-	stopUpkeep func()
+	store.Engine // list queries on queryEach, CreateSession on insertSession
+	db           *sql.DB
+	constructing atomic.Int64
+	warming      atomic.Int64 // connections opened by warmUp and not yet returned
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,8 +54,8 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	store.ConfigureConnections(cfg, settings, rec)
-	s := &Store{settings: settings, rec: rec}
-	s.ListQueries = store.ListQueries{Query: s.queryEach}
+	s := &Store{}
+	s.Engine = store.NewEngine(settings, rec, s.queryEach, s.insertSession)
 	connector := stdlib.GetConnector(*cfg,
 		stdlib.OptionAfterConnect(s.afterConnect),
 		// The engine pings idle connections itself in resetSession, where it can count
@@ -83,7 +75,7 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	}
 	rec.SetState(s.poolState)
 
-	s.stopUpkeep = store.StartPoolUpkeep(settings, s.warmUp, s.idleAndOpen, s.closeIdle)
+	s.StartUpkeep(s.warmUp, s.idleAndOpen, s.closeIdle)
 	return s, nil
 }
 
@@ -95,15 +87,15 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 // checkout, so they are not acquires. A failure, such as the database being down at
 // start, leaves the rest to be opened on demand.
 func (s *Store) warmUp(ctx context.Context) {
-	conns := make([]*sql.Conn, 0, s.settings.Size)
+	conns := make([]*sql.Conn, 0, s.Settings.Size)
 	defer func() {
 		for _, c := range conns {
 			_ = c.Close()
 			s.warming.Add(-1)
 		}
 	}()
-	for range s.settings.Size {
-		connectCtx, cancel := context.WithTimeout(ctx, s.settings.AcquireTimeout)
+	for range s.Settings.Size {
+		connectCtx, cancel := context.WithTimeout(ctx, s.Settings.AcquireTimeout)
 		c, err := s.db.Conn(connectCtx)
 		cancel()
 		if err != nil {
@@ -126,7 +118,7 @@ func (s *Store) idleAndOpen() (idle, open int) {
 // restored.
 func (s *Store) closeIdle(n int) {
 	s.db.SetMaxIdleConns(max(0, s.db.Stats().Idle-n))
-	s.db.SetMaxIdleConns(s.settings.MaxConns())
+	s.db.SetMaxIdleConns(s.Settings.MaxConns())
 }
 
 // Mode implements store.Store.
@@ -134,18 +126,18 @@ func (s *Store) Mode() store.Mode { return store.ModeSync }
 
 // Close implements store.Store.
 func (s *Store) Close() {
-	s.stopUpkeep()
+	s.StopUpkeep()
 	_ = s.db.Close()
 }
 
 // afterConnect stamps a new connection with the end of its jittered lifetime.
 func (s *Store) afterConnect(_ context.Context, conn *pgx.Conn) error {
-	if s.settings.Recycle > 0 {
+	if s.Settings.Recycle > 0 {
 		jitter := time.Duration(0)
-		if j := s.settings.RecycleJitter(); j > 0 {
+		if j := s.Settings.RecycleJitter(); j > 0 {
 			jitter = rand.N(j)
 		}
-		conn.PgConn().CustomData()[expiresKey] = time.Now().Add(s.settings.Recycle + jitter)
+		conn.PgConn().CustomData()[expiresKey] = time.Now().Add(s.Settings.Recycle + jitter)
 	}
 	return nil
 }
@@ -155,12 +147,12 @@ func (s *Store) afterConnect(_ context.Context, conn *pgx.Conn) error {
 func (s *Store) resetSession(ctx context.Context, conn *pgx.Conn) error {
 	data := conn.PgConn().CustomData()
 	if expires, ok := data[expiresKey].(time.Time); ok && time.Now().After(expires) {
-		s.closedLifetime.Add(1)
+		s.Closed.Lifetime.Add(1)
 		return driver.ErrBadConn
 	}
 	if lastUsed, ok := data[lastUsedKey].(time.Time); ok && time.Since(lastUsed) > pingAfterIdle {
 		if err := conn.PgConn().Ping(ctx); err != nil {
-			s.closedBroken.Add(1)
+			s.Closed.Broken.Add(1)
 			return driver.ErrBadConn
 		}
 	}
@@ -179,23 +171,23 @@ func (s *Store) poolState() poolstats.PoolState {
 		Idle:         st.Idle + warming,
 		Constructing: constructing,
 		Closed: poolstats.ClosedCounts{
-			Lifetime: s.closedLifetime.Load() + uint64(st.MaxLifetimeClosed),
+			Lifetime: s.Closed.Lifetime.Load() + uint64(st.MaxLifetimeClosed),
 			Idle:     uint64(st.MaxIdleClosed + st.MaxIdleTimeClosed),
-			Broken:   s.closedBroken.Load(),
+			Broken:   s.Closed.Broken.Load(),
 		},
 	}
 }
 
 // acquire checks a connection out of the pool, measuring the wait.
 func (s *Store) acquire(ctx context.Context) (*sql.Conn, error) {
-	start := s.rec.AcquireStarted()
-	actx, cancel := poolstats.AcquireContext(ctx, s.settings.AcquireTimeout)
+	start := s.Rec.AcquireStarted()
+	actx, cancel := poolstats.AcquireContext(ctx, s.Settings.AcquireTimeout)
 	conn, err := s.db.Conn(actx)
 	result := poolstats.ClassifyAcquire(actx, err)
 	cancel()
-	s.rec.AcquireFinished(start, result)
+	s.Rec.AcquireFinished(start, result)
 	if result != poolstats.Success {
-		return nil, store.AcquireError(ctx, result, s.settings.AcquireTimeout, err)
+		return nil, store.AcquireError(ctx, result, s.Settings.AcquireTimeout, err)
 	}
 	return conn, nil
 }
@@ -206,7 +198,7 @@ func (s *Store) release(conn *sql.Conn) {
 	err := conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		if pc.IsClosed() || pc.PgConn().TxStatus() != 'I' {
-			s.closedBroken.Add(1)
+			s.Closed.Broken.Add(1)
 			return driver.ErrBadConn // database/sql closes it
 		}
 		pc.PgConn().CustomData()[lastUsedKey] = time.Now()
