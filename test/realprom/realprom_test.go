@@ -5,12 +5,9 @@
 package realprom
 
 import (
-	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,8 +19,8 @@ import (
 	"github.com/interviewapi/operator/internal/poolhealth"
 	"github.com/interviewapi/operator/test/envtest"
 	"github.com/interviewapi/operator/test/pgtest"
+	"github.com/interviewapi/operator/test/promserver"
 	"github.com/interviewapi/operator/test/serverproc"
-	"github.com/interviewapi/operator/test/syncbuf"
 )
 
 var serverBinary string
@@ -56,10 +53,8 @@ scrape_configs:
 const window = 8 * time.Second
 
 func TestAnalysisReadsRealPrometheus(t *testing.T) {
-	prometheusBin := filepath.Join(envtest.RepoRoot(), "bin", "prometheus")
-	if _, err := os.Stat(prometheusBin); err != nil {
-		t.Fatalf("%s not found: run `make tools` (it builds prometheus from the Go module proxy, pinned in hack/tools/prometheus)", prometheusBin)
-	}
+	binDir := filepath.Join(envtest.RepoRoot(), "bin")
+	promserver.Binary(t, binDir) // before the servers start: a missing tool fails at once
 	db := pgtest.NewDatabase(t)
 	common := []string{"DATABASE_URL=" + db, "GENERATOR_LATENCY=150ms"}
 	targets := []target{
@@ -73,7 +68,11 @@ func TestAnalysisReadsRealPrometheus(t *testing.T) {
 			srv: serverproc.Start(t, serverBinary, append(common, "ASYNC_DATABASE_ENABLED=false", "ASYNC_DATABASE_POOL_SIZE=1",
 				"ASYNC_DATABASE_MAX_OVERFLOW=0", "ASYNC_DATABASE_POOL_TIMEOUT=0.1")...)},
 	}
-	address := startPrometheus(t, prometheusBin, targets)
+	var cfg strings.Builder
+	if err := scrapeConfig.Execute(&cfg, targets); err != nil {
+		t.Fatal(err)
+	}
+	address := promserver.Start(t, promserver.Options{BinDir: binDir, Config: cfg.String()}).URL
 
 	since := time.Now()
 	stop := startLoad(targets, 6)
@@ -112,57 +111,6 @@ func TestAnalysisReadsRealPrometheus(t *testing.T) {
 		if res.Verdict != tc.want {
 			t.Errorf("%s: verdict %s, want %s: %s %+v", tc.pod, res.Verdict, tc.want, res.Message, res.Metrics)
 		}
-	}
-}
-
-// startPrometheus runs bin/prometheus on a free loopback port with a static scrape
-// config of the targets and returns its URL once it is ready.
-func startPrometheus(t *testing.T, bin string, targets []target) string {
-	t.Helper()
-	dir := t.TempDir()
-	var cfg bytes.Buffer
-	if err := scrapeConfig.Execute(&cfg, targets); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), cfg.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	log := &syncbuf.Buffer{}
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", log.String())
-		}
-	})
-	url := "http://" + addr
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := http.Get(url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready within a minute: %v\n%s", err, log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
