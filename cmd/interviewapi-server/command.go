@@ -32,6 +32,7 @@ func versionString() string {
 // the environment the configuration is read from; logs go to stderr as JSON.
 func newCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
 	log := newLogger(stderr)
+	var pprofAddr string
 	root := &cobra.Command{
 		Use:           "interviewapi-server",
 		Short:         "The interview API server (sync and async database engines)",
@@ -48,6 +49,13 @@ func newCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command 
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			gin.SetMode(gin.ReleaseMode)
+			if pprofAddr != "" {
+				stopPprof, err := startPprof(pprofAddr, log)
+				if err != nil {
+					return err
+				}
+				defer stopPprof()
+			}
 			a, err := app.New(cfg, log, versionString())
 			if err != nil {
 				return err
@@ -55,6 +63,7 @@ func newCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command 
 			return a.Run(ctx)
 		},
 	}
+	root.Flags().StringVar(&pprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (off when empty; for benchmarks)")
 	root.SetVersionTemplate("interviewapi-server {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
