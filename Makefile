@@ -143,6 +143,10 @@ bench-modes: ## Benchmark the server's sync vs async engines (about 6 min) and r
 bench-scale: tools ## Measure the operator over 100/300/1,000 instances and 100 rollouts at once in envtest (about 12 min) and rewrite its section of docs/benchmarks.md.
 	$(GO) run ./hack/benchscale $(BENCH_ARGS)
 
+.PHONY: bench-judge
+bench-judge: tools build ## Run the canary judges' scenario corpus on the local cluster, Compare and Threshold side by side (about 35 min), and rewrite its section of docs/benchmarks.md.
+	$(GO) run ./hack/benchjudge $(BENCH_ARGS)
+
 .PHONY: bench-rollback
 bench-rollback: tools ## Measure rollback latency in envtest (docs/benchmarks.md, "Rollback latency").
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkRollbackLatency -benchtime 20x ./controllers/

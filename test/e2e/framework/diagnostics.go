@@ -59,7 +59,7 @@ func Dump(ctx context.Context, w io.Writer, c client.Client, key types.Namespace
 	for i := range pods.Items {
 		p := &pods.Items[i]
 		mode := "-"
-		if podReady(p) {
+		if PodReady(p) {
 			if m, err := PodMode(ctx, p); err == nil {
 				mode = m
 			}
@@ -68,7 +68,7 @@ func Dump(ctx context.Context, w io.Writer, c client.Client, key types.Namespace
 		if p.DeletionTimestamp != nil {
 			deleting = " deleting"
 		}
-		fmt.Fprintf(w, "%s phase=%s ready=%t ip=%s track=%s revision=%s mode=%s%s\n", p.Name, p.Status.Phase, podReady(p),
+		fmt.Fprintf(w, "%s phase=%s ready=%t ip=%s track=%s revision=%s mode=%s%s\n", p.Name, p.Status.Phase, PodReady(p),
 			p.Status.PodIP, p.Labels[iapiv1alpha1.LabelTrack], p.Labels[iapiv1alpha1.LabelRevision], mode, deleting)
 	}
 

@@ -111,6 +111,22 @@ func TestCountsSub(t *testing.T) {
 	}
 }
 
+func TestCountsAdd(t *testing.T) {
+	a := Counts{Requests: 10, OK: 9, Failed: 1, ByStatus: map[int]int64{200: 9, 503: 1}}
+	b := Counts{Requests: 5, OK: 3, Failed: 2, ByStatus: map[int]int64{200: 3, 500: 1}, ByTransport: map[string]int64{"timeout": 1}}
+	sum := a.Add(b)
+	if sum.Requests != 15 || sum.OK != 12 || sum.Failed != 3 || sum.ByStatus[200] != 12 || sum.ByStatus[503] != 1 ||
+		sum.ByStatus[500] != 1 || sum.ByTransport["timeout"] != 1 {
+		t.Errorf("Add = %+v", sum)
+	}
+	if a.ByStatus[200] != 9 || len(a.ByStatus) != 2 {
+		t.Errorf("Add changed its receiver: %+v", a)
+	}
+	if got := sum.Sub(b); got.Requests != a.Requests || got.ByStatus[503] != 1 || got.ByStatus[200] != 9 {
+		t.Errorf("(a+b)−b = %+v, want a", got)
+	}
+}
+
 func TestCommandLineQuotesForAShell(t *testing.T) {
 	got := CommandLine("kubectl", "patch", "interviewapi", "interview", "--type", "merge", "-p", `{"spec":{"paused":true}}`, "it's")
 	want := `kubectl patch interviewapi interview --type merge -p '{"spec":{"paused":true}}' 'it'\''s'`

@@ -165,5 +165,16 @@ func (o *Operator) end(sig syscall.Signal, grace time.Duration) error {
 	return nil
 }
 
+// Pid is the process id of the operator started last, 0 when none runs (for the
+// benchmarks' CPU readings; on the real node, the wrapper's process).
+func (o *Operator) Pid() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cmd == nil || o.cmd.Process == nil {
+		return 0
+	}
+	return o.cmd.Process.Pid
+}
+
 // LogPath is the file holding the output of every run.
 func (o *Operator) LogPath() string { return o.opts.LogPath }

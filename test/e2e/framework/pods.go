@@ -81,7 +81,7 @@ func ObservePods(ctx context.Context, c client.Client, namespace, instance strin
 		}
 		p.Serving++
 		p.Tracks[pod.Labels[iapiv1alpha1.LabelTrack]]++
-		if !podReady(pod) {
+		if !PodReady(pod) {
 			continue
 		}
 		p.Ready++
@@ -94,7 +94,8 @@ func ObservePods(ctx context.Context, c client.Client, namespace, instance strin
 	return p, nil
 }
 
-func podReady(pod *corev1.Pod) bool {
+// PodReady reports whether a pod's Ready condition is True.
+func PodReady(pod *corev1.Pod) bool {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			return c.Status == corev1.ConditionTrue

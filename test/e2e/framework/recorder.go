@@ -52,6 +52,30 @@ func (c Counts) Sub(earlier Counts) Counts {
 	return d
 }
 
+// Add is the answers of c and other together (two loads against one Service).
+func (c Counts) Add(other Counts) Counts {
+	sum := Counts{
+		Requests:    c.Requests + other.Requests,
+		OK:          c.OK + other.OK,
+		Failed:      c.Failed + other.Failed,
+		ByStatus:    maps.Clone(c.ByStatus),
+		ByTransport: maps.Clone(c.ByTransport),
+	}
+	if sum.ByStatus == nil {
+		sum.ByStatus = map[int]int64{}
+	}
+	if sum.ByTransport == nil {
+		sum.ByTransport = map[string]int64{}
+	}
+	for k, v := range other.ByStatus {
+		sum.ByStatus[k] += v
+	}
+	for k, v := range other.ByTransport {
+		sum.ByTransport[k] += v
+	}
+	return sum
+}
+
 // String reads like "1234 requests, 0 failed" with the failures broken down.
 func (c Counts) String() string {
 	s := fmt.Sprintf("%d requests, %d failed", c.Requests, c.Failed)
