@@ -99,7 +99,13 @@ func (s *Sequence) checks(analysis bool, canary, stable Track, compared bool) []
 		if compared {
 			ch.P = sp.p
 			ch.Stable, ch.StableKnown, ch.StableN = sp.measure(stable)
-			ch.StableDegraded = ceilingP(sp, 1, ch.Stable, ch.StableKnown, ch.StableN) <= alpha
+			// Degraded alike: the stable pods above the ceiling with the judge's
+			// confidence, and the canary not shown within it. A canary measured
+			// within the ceiling beside stable pods above it is not sharing their
+			// fault: it is what a change that relieves a struggling stable revision
+			// (a larger pool) looks like, and the comparison judges it.
+			canaryWithin := ch.CanaryKnown && enough(ch.CanaryN, sp.minimum) && ch.Canary <= sp.ceiling
+			ch.StableDegraded = !canaryWithin && ceilingP(sp, 1, ch.Stable, ch.StableKnown, ch.StableN) <= alpha
 			effect(&ch, canary, stable)
 		}
 		judge(&ch, sp, alpha, analysis, compared)

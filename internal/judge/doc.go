@@ -57,7 +57,9 @@
 // (CeilingEvidence: "this track's share is above the ceiling", with the same
 // confidence, so that one timeout among a quiet pod's sixty acquires is no
 // failure). The same tests on the stable pods tell a shared fault: stable pods above
-// a ceiling make the look a shared fault, whose analysis is Inconclusive with the
+// a ceiling, beside a canary not measured within it, make the look a shared fault
+// (stable pods above a ceiling beside a canary within it are the stable revision's
+// own trouble, and the comparison judges the canary), whose analysis is Inconclusive with the
 // reason "stable pods degraded alike: …", never Fail and never Pass; the evidence
 // then starts afresh, since what both tracks did while the environment failed says
 // nothing about the canary. A canary above a ceiling fails only while the stable

@@ -40,6 +40,8 @@ func TestLookVerdicts(t *testing.T) {
 		{name: "starving canary fails", canary: starving(healthyLoad), stable: stableLoad, verdict: fail, message: "is worse than the stable pods'"},
 		{name: "database down for every pod is a shared fault", canary: outage(healthyLoad), stable: outage(stableLoad),
 			verdict: inconclusive, message: "stable pods degraded alike: "},
+		{name: "a healthy canary beside starving stable pods is no shared fault: it passes", canary: healthyLoad, stable: starving(stableLoad),
+			verdict: pass, message: "no worse than the stable pods"},
 		{name: "database down for the canary alone fails", canary: outage(healthyLoad), stable: stableLoad, verdict: fail, message: "errorRatio"},
 		{name: "5xx without touching the pool is judged below minAcquires", canary: load{requests: 10, errorRate: 0.5, pods: 1},
 			stable: stableLoad, zeroAcquires: true, verdict: fail, message: "errorRatio"},

@@ -31,7 +31,8 @@ type Check struct {
 	// error budget.
 	Alpha float64
 	// StableDegraded is set when the stable pods are above the ceiling with the
-	// same confidence: the environment is failing them too.
+	// same confidence and the canary is not measured within it: the environment is
+	// failing both.
 	StableDegraded bool
 	// DryRun is set when the verdict is only recorded.
 	DryRun bool
