@@ -253,23 +253,32 @@ func (b *bench) rollout(ctx context.Context, sc scenario, t *track, change revis
 		return r, err
 	}
 	target := iapiv1alpha1.NewRevision(change.async, change.pool).Revision
-	stopPoll := b.pollCanaryReady(ctx, t.key, &r, ready)
+	patchedIn := &iapiv1alpha1.InterviewAPI{}
+	if err := b.client.Get(ctx, t.key, patchedIn); err != nil {
+		return r, err
+	}
+	stopPoll := b.pollCanaryReady(ctx, t.key, target, &r, ready)
 	end, err := w.WaitFor(ctx, outcomeTimeout, sc.name+" promoted or rolled back", func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
 		st := in.Status
+		if st.ObservedGeneration < patchedIn.Generation {
+			// The outcome of the previous repetition, not yet replaced.
+			return false, "the change is not observed yet"
+		}
 		promoted := st.Phase == iapiv1alpha1.PhaseHealthy && st.Canary == nil && st.Stable != nil && st.Stable.Revision == target
-		return promoted || st.Phase == iapiv1alpha1.PhaseRolledBack || st.Phase == iapiv1alpha1.PhaseDegraded, "rolling out"
+		return promoted || st.Phase == iapiv1alpha1.PhaseRolledBack || degraded(in), "rolling out"
 	})
 	stopPoll()
 	r.cpu = cpuOf(op.Pid()) - cpu0
 	if err != nil {
 		r.outcome = outcomeTimedOut
 		r.detail = err.Error()
+		r.load = t.traffic.Counts().Sub(before)
 		return r, nil
 	}
 	r.decided = end.Time
 	in := end.Instance
-	switch in.Status.Phase {
-	case iapiv1alpha1.PhaseRolledBack:
+	switch {
+	case in.Status.Phase == iapiv1alpha1.PhaseRolledBack:
 		r.outcome = outcomeRolledBack
 		if c := in.Condition(iapiv1alpha1.ConditionRolledBack); c != nil {
 			r.detail = c.Message
@@ -283,9 +292,11 @@ func (b *bench) rollout(ctx context.Context, sc scenario, t *track, change revis
 		}); err != nil {
 			return r, err
 		}
-	case iapiv1alpha1.PhaseDegraded:
+	case degraded(in):
+		// Frozen (inconclusiveLimit reached) or Degraded: neither promoted nor rolled
+		// back, and it would stay so until someone acts.
 		r.outcome = outcomeOther
-		r.detail = "Degraded: " + conditionSummary(in)
+		r.detail = conditionSummary(in)
 	default:
 		r.outcome = outcomePromoted
 	}
@@ -296,9 +307,9 @@ func (b *bench) rollout(ctx context.Context, sc scenario, t *track, change revis
 	return r, nil
 }
 
-// pollCanaryReady records when the first canary pod of the rollout is first seen
+// pollCanaryReady records when the first canary pod of the revision is first seen
 // ready, and says so on ready (once). The returned function stops the polling.
-func (b *bench) pollCanaryReady(ctx context.Context, key types.NamespacedName, r *rollout, ready chan<- time.Time) func() {
+func (b *bench) pollCanaryReady(ctx context.Context, key types.NamespacedName, revision string, r *rollout, ready chan<- time.Time) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -307,7 +318,7 @@ func (b *bench) pollCanaryReady(ctx context.Context, key types.NamespacedName, r
 		defer tick.Stop()
 		for {
 			pods, err := framework.ListServerPods(ctx, b.client, key.Namespace, key.Name)
-			if err == nil && canaryReady(pods) {
+			if err == nil && canaryReady(pods, revision) {
 				r.canaryReady = time.Now()
 				ready <- r.canaryReady
 				return
@@ -325,11 +336,13 @@ func (b *bench) pollCanaryReady(ctx context.Context, key types.NamespacedName, r
 	}
 }
 
-// canaryReady reports whether a canary pod serves: ready and not being deleted.
-func canaryReady(pods []corev1.Pod) bool {
+// canaryReady reports whether a canary pod of the revision serves: ready and not
+// being deleted (a previous repetition's canary may still be stopping).
+func canaryReady(pods []corev1.Pod, revision string) bool {
 	for i := range pods {
 		p := &pods[i]
-		if p.Labels[iapiv1alpha1.LabelTrack] == iapiv1alpha1.TrackCanary && p.DeletionTimestamp == nil && framework.PodReady(p) {
+		if p.Labels[iapiv1alpha1.LabelTrack] == iapiv1alpha1.TrackCanary && p.Labels[iapiv1alpha1.LabelRevision] == revision &&
+			p.DeletionTimestamp == nil && framework.PodReady(p) {
 			return true
 		}
 	}
@@ -389,6 +402,13 @@ func firstError(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// degraded reports whether a rollout stopped without an outcome: the Degraded
+// condition (a limit or the progress deadline reached; the rollout is then frozen).
+func degraded(in *iapiv1alpha1.InterviewAPI) bool {
+	c := in.Condition(iapiv1alpha1.ConditionDegraded)
+	return in.Status.Phase == iapiv1alpha1.PhaseDegraded || (c != nil && c.Status == "True")
 }
 
 func conditionSummary(in *iapiv1alpha1.InterviewAPI) string {

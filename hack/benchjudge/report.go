@@ -154,27 +154,39 @@ func writeGoals(b *strings.Builder, res *results) {
 	}
 	row("starving pool (interval 30s): canary ready → rollback decision ≤ 3 s", durations(times[cmp]), durations(times[thr]), verdict)
 
-	failed := map[iapiv1alpha1.AnalysisJudge]int64{}
+	// Failed requests per rolled-back run: a judge that misses a regression must not
+	// look cheaper for it.
+	type cost struct {
+		failed int64
+		runs   int
+	}
+	total := map[iapiv1alpha1.AnalysisJudge]cost{}
 	var perScenario []string
 	for _, name := range res.order {
 		c, t := res.cell(name, cmp), res.cell(name, thr)
 		if c == nil || t == nil || c.sc.group != groupRegression {
 			continue
 		}
-		failed[cmp] += c.failed()
-		failed[thr] += t.failed()
-		perScenario = append(perScenario, fmt.Sprintf("%s %s", name, ratio(t.failed(), c.failed())))
+		cf, cn := c.failedBeforeRollback()
+		tf, tn := t.failedBeforeRollback()
+		total[cmp] = cost{total[cmp].failed + cf, total[cmp].runs + cn}
+		total[thr] = cost{total[thr].failed + tf, total[thr].runs + tn}
+		perScenario = append(perScenario, fmt.Sprintf("%s %s vs %s", name, perRun(cf, cn), perRun(tf, tn)))
 	}
 	fewer := "not measured"
-	if failed[thr] > 0 || failed[cmp] > 0 {
-		r := float64(failed[thr]) / float64(max(failed[cmp], 1))
+	if total[cmp].runs > 0 && total[thr].runs > 0 {
+		c, t := float64(total[cmp].failed)/float64(total[cmp].runs), float64(total[thr].failed)/float64(total[thr].runs)
 		fewer = "**not met**"
-		if r >= goalFewerFailed {
+		if t >= goalFewerFailed*c {
 			fewer = "**met**"
 		}
-		fewer += fmt.Sprintf(": Threshold/Compare %s over all regressions (%s)", ratio(failed[thr], failed[cmp]), strings.Join(perScenario, ", "))
+		if c > 0 {
+			fewer += fmt.Sprintf(": Threshold/Compare %.1f× per rollback", t/c)
+		}
+		fewer += fmt.Sprintf(" (per scenario, Compare vs Threshold: %s)", strings.Join(perScenario, "; "))
 	}
-	row("failed requests before the rollback: ≥ 5× fewer under Compare than Threshold", fmt.Sprint(failed[cmp]), fmt.Sprint(failed[thr]), fewer)
+	row("failed requests before the rollback: ≥ 5× fewer under Compare than Threshold (per rolled-back run)",
+		perRun(total[cmp].failed, total[cmp].runs), perRun(total[thr].failed, total[thr].runs), fewer)
 
 	shared := map[iapiv1alpha1.AnalysisJudge]string{}
 	sharedVerdict := "not measured"
@@ -280,12 +292,12 @@ func durations(ds []time.Duration) string {
 	return fmt.Sprintf("%s / %s", ds[len(ds)/2].Round(100*time.Millisecond), ds[len(ds)-1].Round(100*time.Millisecond))
 }
 
-// ratio writes a/b as "12×", or "a vs 0" when b is 0.
-func ratio(a, b int64) string {
-	if b == 0 {
-		return fmt.Sprintf("%d vs 0", a)
+// perRun writes failed requests per run: "12.5 (50 in 4)".
+func perRun(failed int64, runs int) string {
+	if runs == 0 {
+		return "no rollback"
 	}
-	return fmt.Sprintf("%.1f×", float64(a)/float64(b))
+	return fmt.Sprintf("%.1f (%d in %d)", float64(failed)/float64(runs), failed, runs)
 }
 
 func formatVerdicts(v map[string]int) string {

@@ -69,7 +69,7 @@ func TestReportCountsBothJudges(t *testing.T) {
 	for _, want := range []string{
 		"| starving-pool (regression) |", "| Compare | 0 | 2 | 0 | 2/2 = 100 % (34 %–100 %) | 1s / 1s | 20 |",
 		"| Threshold | 0 | 2 | 0 | 2/2 = 100 % (34 %–100 %) | 30s / 30s | 800 |",
-		"**met**: Threshold/Compare 40.0× over all regressions", "**met** in every run (2)",
+		"**met**: Threshold/Compare 40.0× per rollback", "**met** in every run (2)",
 		"**1935 ms of CPU per rollout-minute**",
 	} {
 		if !strings.Contains(out, want) {

@@ -16,9 +16,9 @@ type outcome string
 const (
 	outcomePromoted   outcome = "promoted"
 	outcomeRolledBack outcome = "rolled back"
-	// outcomeOther: Degraded (a limit or deadline reached); outcomeTimedOut: neither
-	// within outcomeTimeout.
-	outcomeOther    outcome = "degraded"
+	// outcomeOther: Degraded, the rollout frozen (a limit or deadline reached);
+	// outcomeTimedOut: no outcome within outcomeTimeout.
+	outcomeOther    outcome = "frozen"
 	outcomeTimedOut outcome = "timed out"
 )
 
@@ -84,7 +84,10 @@ func (r rollout) faultVerdicts() map[string]int {
 }
 
 func (r rollout) summary() string {
-	s := fmt.Sprintf("%s after %s", r.outcome, r.decided.Sub(r.patched).Round(100*time.Millisecond))
+	s := string(r.outcome)
+	if !r.decided.IsZero() {
+		s += fmt.Sprintf(" after %s", r.decided.Sub(r.patched).Round(100*time.Millisecond))
+	}
 	if d := r.readyToDecision(); d >= 0 {
 		s += fmt.Sprintf(" (%s after the canary was ready)", d.Round(100*time.Millisecond))
 	}
@@ -123,6 +126,18 @@ func (c *cell) failed() int64 {
 		n += r.load.Failed
 	}
 	return n
+}
+
+// failedBeforeRollback is the failed requests of the runs that were rolled back, and
+// how many those are.
+func (c *cell) failedBeforeRollback() (failed int64, runs int) {
+	for _, r := range c.runs {
+		if r.outcome == outcomeRolledBack {
+			failed += r.load.Failed
+			runs++
+		}
+	}
+	return failed, runs
 }
 
 // decisionTimes are the canary-ready → outcome times of the runs that ended with o.
