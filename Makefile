@@ -195,11 +195,13 @@ $(CONTROLLER_GEN): hack/tools/controller-tools/go.mod hack/tools/controller-tool
 	@echo "building controller-gen into $(BIN)"
 	cd hack/tools/controller-tools && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 
-# Service discovery other than static, file and HTTP is left out (remove_all_sd): the
-# tests write static scrape configs, and each SD plugin brings a cloud SDK to compile.
-$(PROMETHEUS_TOOLS) &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum
+# Service discovery other than static, file, HTTP and Kubernetes is left out: each
+# other SD plugin brings a cloud SDK to compile. Kubernetes SD is what the end-to-end
+# suite's Prometheus finds the server pods with (test/e2e/prometheus_test.go). The tags
+# are in hack/tools/prometheus/build-tags, so that changing them rebuilds the tools.
+$(PROMETHEUS_TOOLS) &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/tools/prometheus/build-tags
 	@v=$$(awk '/^require github.com\/prometheus\/prometheus/{print $$3}' $<); echo "building prometheus, promtool $$v into $(BIN)"; \
-	cd hack/tools/prometheus && $(GO) build -tags remove_all_sd -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+	cd hack/tools/prometheus && $(GO) build -tags "$$(cat build-tags)" -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 	@touch $(PROMETHEUS_TOOLS)
 
 # kubelet, kube-proxy and kube-scheduler report the pinned version (in --version, the

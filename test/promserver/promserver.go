@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,8 @@ type Options struct {
 	// for one started with the real node's Wrap); nil dials from the test's own
 	// network namespace.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Address is where it listens (127.0.0.1:PORT); empty: a free loopback port.
+	Address string
 	// ReadyTimeout bounds the start; zero means a minute.
 	ReadyTimeout time.Duration
 }
@@ -82,9 +85,12 @@ func Start(t testing.TB, o Options) *Server {
 	if err := os.WriteFile(cfg, []byte(o.Config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
+	addr := o.Address
+	if addr == "" {
+		var err error
+		if addr, err = FreeAddr(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	logPath := filepath.Join(dir, "prometheus.log")
 	log, err := os.Create(logPath)
@@ -124,7 +130,11 @@ func Start(t testing.TB, o Options) *Server {
 	s.API = promv1.NewAPI(c)
 	if err := s.waitReady(done, max(o.ReadyTimeout, time.Minute)); err != nil {
 		b, _ := os.ReadFile(logPath)
-		t.Fatalf("%v\nprometheus log:\n%s", err, b)
+		hint := ""
+		if strings.Contains(string(b), "_sd_configs not found") {
+			hint = " (" + bin + " was built without that service discovery: `make tools` rebuilds it with the tags in hack/tools/prometheus/build-tags)"
+		}
+		t.Fatalf("%v%s", err, hint)
 	}
 	return s
 }
@@ -155,8 +165,10 @@ func (s *Server) waitReady(exited <-chan struct{}, timeout time.Duration) error 
 	}
 }
 
-// freeLoopbackAddr is a 127.0.0.1 port nothing listens on now.
-func freeLoopbackAddr() (string, error) {
+// FreeAddr is 127.0.0.1:PORT with a port nothing listens on now. A program started
+// with the real node's NodeCommand binds it inside the node's network namespace, whose
+// loopback holds only the cluster's own listeners.
+func FreeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
