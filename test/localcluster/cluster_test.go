@@ -45,6 +45,7 @@ func TestCluster(t *testing.T) {
 		{"FailingReadinessTakesThePodOutOfTheService", testReadinessFailure},
 		{"InitContainersCompleteFirst", testInitContainers},
 		{"ServiceAccountPodGetsItsOwnIdentity", testServiceAccountIdentity},
+		{"ServiceAccountKubeconfigForAProgram", testServiceAccountKubeconfig},
 		{"DatabaseSecretAndOutage", testDatabase},
 		{"KubectlWorksWithTheKubeconfig", testKubectl},
 		{"CRDsAreInstalled", testCRDsInstalled},
@@ -487,6 +488,34 @@ func testServiceAccountIdentity(t *testing.T, c *localcluster.Cluster) {
 	})
 	if _, err := asPod.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("listing secrets with a pod-reading Role: err = %v, want Forbidden", err)
+	}
+}
+
+// A program that is not a pod (the end-to-end suite's Prometheus) acts as a
+// ServiceAccount through the kubeconfig and token ServiceAccountKubeconfig writes.
+func testServiceAccountKubeconfig(t *testing.T, c *localcluster.Cluster) {
+	ns := newNamespace(t, c.Clientset)
+	ctx := t.Context()
+	if _, err := c.Clientset.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "scraper"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig, token, err := c.ServiceAccountKubeconfig(ctx, t.TempDir(), ns, "scraper", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(token); err != nil || len(b) == 0 {
+		t.Fatalf("token file %s: %q, %v", token, b, err)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	review, err := kubernetes.NewForConfigOrDie(cfg).AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("SelfSubjectReview with the written kubeconfig: %v", err)
+	}
+	if want := "system:serviceaccount:" + ns + ":scraper"; review.Status.UserInfo.Username != want {
+		t.Errorf("the kubeconfig acts as %q, want %q", review.Status.UserInfo.Username, want)
 	}
 }
 
