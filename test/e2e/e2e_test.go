@@ -24,6 +24,8 @@ func TestE2E(t *testing.T) {
 		// Issue scenarios 1 and 3: the promotion, then the fast rollback.
 		{"SyncToAsyncPromotedThenPatchedBackToSync", testPromotedThenPatchedBack},
 		{"StarvingPoolRolledBackByAnalysis", testStarvingPoolRolledBack},
+		// Issue 14 point 7: the analysis and the dashboards on a real Prometheus.
+		{"AnalysisThroughPrometheusAndDashboards", testAnalysisThroughPrometheus},
 		{"OperatorKilledDuringStep2Resumes", testOperatorKilledResumes},
 		{"DatabaseOutageDuringCanaryNeverPromotes", testDatabaseOutage},
 		{"InClusterOperatorThroughItsRBAC", testInClusterOperator},

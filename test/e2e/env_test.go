@@ -136,23 +136,30 @@ func (e *env) newScenario(t *testing.T, name string, o scenarioOptions) *scenari
 	if err := framework.WriteDatabaseSecret(ctx, e.client, name, e.cluster.PodDatabaseURL(url)); err != nil {
 		t.Fatal(err)
 	}
-	if !o.noOperator {
-		op, err := framework.StartOperator(framework.OperatorOptions{
-			Binary:                  filepath.Join(e.bin, "interviewapi-operator"),
-			Kubeconfig:              e.cluster.NodeKubeconfig(),
-			Wrap:                    e.cluster.NodeCommand,
-			LogPath:                 filepath.Join(e.cluster.Dir, "operator-"+name+".log"),
-			Namespaces:              []string{name},
-			LeaderElectionNamespace: name,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.operator = op
-		s.logs = append(s.logs, op.LogPath())
-	}
 	t.Cleanup(s.cleanup)
+	if !o.noOperator {
+		s.startOperator(framework.OperatorOptions{})
+	}
 	return s
+}
+
+// startOperator starts the scenario's operator, a local process watching only the
+// scenario's namespace, with leader election in it; o adds to that (its metrics
+// address and extra arguments).
+func (s *scenario) startOperator(o framework.OperatorOptions) {
+	s.t.Helper()
+	o.Binary = filepath.Join(s.env.bin, "interviewapi-operator")
+	o.Kubeconfig = s.env.cluster.NodeKubeconfig()
+	o.Wrap = s.env.cluster.NodeCommand
+	o.LogPath = filepath.Join(s.env.cluster.Dir, "operator-"+s.ns+".log")
+	o.Namespaces = []string{s.ns}
+	o.LeaderElectionNamespace = s.ns
+	op, err := framework.StartOperator(o)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.operator = op
+	s.logs = append(s.logs, op.LogPath())
 }
 
 func (s *scenario) cleanup() {

@@ -39,6 +39,7 @@ var DefaultMix = loadgen.Mix{
 // Load is traffic running in the background; every answer is counted as it arrives,
 // so that the errors of any time window can be read while it runs.
 type Load struct {
+	base   string
 	rec    *recorder
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -71,7 +72,7 @@ func StartLoad(ctx context.Context, opts LoadOptions) (*Load, error) {
 		cfg.OnProgress = func(loadgen.Progress) { opts.Progress(rec.counts()) }
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	l := &Load{rec: rec, cancel: cancel, done: make(chan struct{})}
+	l := &Load{base: opts.BaseURL, rec: rec, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		l.summary, l.err = loadgen.Run(runCtx, cfg)
@@ -91,6 +92,9 @@ func StartLoad(ctx context.Context, opts LoadOptions) (*Load, error) {
 	}
 	return l, nil
 }
+
+// BaseURL is the address the load is sent to.
+func (l *Load) BaseURL() string { return l.base }
 
 // Counts are the answers received so far.
 func (l *Load) Counts() Counts { return l.rec.counts() }

@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +28,9 @@ type OperatorOptions struct {
 	// LeaderElectionNamespace holds the leader-election Lease; empty turns leader
 	// election off.
 	LeaderElectionNamespace string
+	// MetricsAddress, when set, serves the operator's /metrics there (over HTTPS to
+	// callers allowed to get /metrics, the operator's default); empty turns it off.
+	MetricsAddress string
 	// ExtraArgs are appended to the command line.
 	ExtraArgs []string
 	// Wrap, when set, turns the program and its arguments into the command that runs
@@ -62,9 +66,10 @@ func StartOperator(opts OperatorOptions) (*Operator, error) {
 
 // Args is the operator's command line (without the program).
 func (o *Operator) Args() []string {
-	// The metrics and probe endpoints are not needed here, and turning them off keeps
-	// several operators on one machine from competing for ports.
-	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0"}
+	// The probe endpoint is not needed here, nor, unless a test scrapes it, the metrics
+	// endpoint; turning them off keeps several operators on one machine from competing
+	// for ports.
+	args := []string{"--metrics-bind-address=" + cmp.Or(o.opts.MetricsAddress, "0"), "--health-probe-bind-address=0"}
 	if ns := o.opts.LeaderElectionNamespace; ns != "" {
 		args = append(args, "--leader-elect=true", "--leader-election-namespace="+ns)
 	} else {
