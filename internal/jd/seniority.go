@@ -32,11 +32,12 @@ var (
 	// bodyLevel finds level phrases in a description's body, one group per level
 	// (junior, lead, senior, mid). It is narrower than the title words: "you will
 	// lead …" or "report to the engineering manager" say nothing about the level.
-	bodyLevel = regexp.MustCompile(`(?i)\b(?:` +
+	// Every phrase starts a word with one of the initials given to mustWordStart.
+	bodyLevel = mustWordStart(`(?i)\b(?:` +
 		`(` + juniorPattern + `)|` +
 		`(tech(?:nical)?\s+lead|team\s+lead|lead\s+(?:engineer|developer)|principal|staff\s+(?:engineer|developer|scientist)|head\s+of)|` +
 		`(senior|sr\.?|snr)|` +
-		`(` + midPattern + `))\b`)
+		`(` + midPattern + `))\b`, "jigetanwlpshm")
 	// others marks a level word that describes colleagues, not the hire ("mentor
 	// junior engineers", "work alongside senior developers").
 	others = regexp.MustCompile(`(?i)\b(?:mentor|mentoring|coach|coaching|guide|guiding|support|supporting|alongside|with|from|by|to|of)\s+(?:our\s+|other\s+|the\s+|more\s+)?$`)
