@@ -22,6 +22,15 @@ const (
 	midPattern    = `mid[\s-]?level|mid[\s-]senior|intermediate|medior`
 )
 
+// bodyLevelPattern matches level phrases in a description's body, one group per level
+// (junior, lead, senior, mid). It is narrower than the title words: "you will lead …"
+// or "report to the engineering manager" say nothing about the level.
+const bodyLevelPattern = `(?i)\b(?:` +
+	`(` + juniorPattern + `)|` +
+	`(tech(?:nical)?\s+lead|team\s+lead|lead\s+(?:engineer|developer)|principal|staff\s+(?:engineer|developer|scientist)|head\s+of)|` +
+	`(senior|sr\.?|snr)|` +
+	`(` + midPattern + `))\b`
+
 var (
 	// Title words: a title states the level, so broad words count there.
 	leadWords   = regexp.MustCompile(`(?i)\b(?:lead|leading\s+a\s+team|principal|staff|head\s+of|director|vp|vice\s+president|chief|cto|engineering\s+manager|manager|architect)\b`)
@@ -29,15 +38,9 @@ var (
 	juniorWords = regexp.MustCompile(`(?i)\b(?:` + juniorPattern + `)\b`)
 	midWords    = regexp.MustCompile(`(?i)\b(?:` + midPattern + `)\b`)
 
-	// bodyLevel finds level phrases in a description's body, one group per level
-	// (junior, lead, senior, mid). It is narrower than the title words: "you will
-	// lead …" or "report to the engineering manager" say nothing about the level.
-	// Every phrase starts a word with one of the initials given to mustWordStart.
-	bodyLevel = mustWordStart(`(?i)\b(?:` +
-		`(` + juniorPattern + `)|` +
-		`(tech(?:nical)?\s+lead|team\s+lead|lead\s+(?:engineer|developer)|principal|staff\s+(?:engineer|developer|scientist)|head\s+of)|` +
-		`(senior|sr\.?|snr)|` +
-		`(` + midPattern + `))\b`, "jigetanwlpshm")
+	// bodyLevel finds level phrases in a description's body (bodyLevelPattern). Every
+	// phrase starts a word with one of the initials given to mustWordStart.
+	bodyLevel = mustWordStart(bodyLevelPattern, "jigetanwlpshm")
 	// others marks a level word that describes colleagues, not the hire ("mentor
 	// junior engineers", "work alongside senior developers").
 	others = regexp.MustCompile(`(?i)\b(?:mentor|mentoring|coach|coaching|guide|guiding|support|supporting|alongside|with|from|by|to|of)\s+(?:our\s+|other\s+|the\s+|more\s+)?$`)
