@@ -95,7 +95,7 @@ const (
 )
 
 // migrateUntilApplied applies the migrations, retrying until they succeed or ctx ends,
-// then marks the schema ready and loads the skills taxonomy.
+// then marks the schema ready and loads the skills taxonomy and the question bank.
 func (a *App) migrateUntilApplied(ctx context.Context) {
 	delay := migrateFirstDelay
 	for attempt := 1; ; attempt++ {
@@ -103,8 +103,8 @@ func (a *App) migrateUntilApplied(ctx context.Context) {
 		if err == nil {
 			a.schemaErr.Store(nil)
 			a.log.Info("database schema ready", "applied", applied, "attempts", attempt)
-			if err := a.service.LoadTaxonomy(ctx); err != nil {
-				a.log.Warn("skills taxonomy not loaded yet; the first request will load it", "error", err)
+			if err := a.service.LoadReferenceData(ctx); err != nil {
+				a.log.Warn("skills taxonomy and question bank not loaded yet; the first request will load them", "error", err)
 			}
 			return
 		}

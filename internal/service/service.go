@@ -6,13 +6,10 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/interviewapi/operator/internal/generator"
-	"github.com/interviewapi/operator/internal/jd"
 	"github.com/interviewapi/operator/internal/poolstats"
 	"github.com/interviewapi/operator/internal/store"
 )
@@ -46,7 +43,8 @@ type Deps struct {
 	// GeneratorProbe asks the external generator whether it answers, for GET
 	// /api/v1/services; nil when none is configured.
 	GeneratorProbe GeneratorProbe
-	// Clock is the time of the generator probe's cache; nil means time.Now.
+	// Clock is the time of the generator probe's cache and of the reference data's
+	// checks; nil means time.Now.
 	Clock func() time.Time
 }
 
@@ -61,11 +59,9 @@ type Service struct {
 	// generatorHealth is nil when no external generator is configured.
 	generatorHealth *generatorHealth
 
-	// The taxonomy is the bank's alias table, which only migrations change: it is
-	// loaded on first use and kept. taxonomyLoad serialises the first loads, so that a
-	// burst of requests at start loads it once.
-	taxonomy     atomic.Pointer[jd.Taxonomy]
-	taxonomyLoad chan struct{}
+	// ref is the reference data (taxonomy and question bank) of the schema version it
+	// was loaded at; reference.go says when it is checked and reloaded.
+	ref *referenceCache
 }
 
 // New returns a Service.
@@ -73,13 +69,13 @@ func New(d Deps) *Service {
 	s := &Service{
 		store: d.Store, generator: d.Generator, generatorInfo: d.GeneratorInfo,
 		prober: d.Prober, pool: d.Pool, log: d.Log,
-		taxonomyLoad: make(chan struct{}, 1),
 	}
+	now := d.Clock
+	if now == nil {
+		now = time.Now
+	}
+	s.ref = newReferenceCache(now)
 	if d.GeneratorProbe != nil {
-		now := d.Clock
-		if now == nil {
-			now = time.Now
-		}
 		s.generatorHealth = &generatorHealth{probe: d.GeneratorProbe, now: now}
 	}
 	return s
@@ -94,38 +90,4 @@ func New(d Deps) *Service {
 // errors, and never sees the store).
 func (s *Service) operation(ctx context.Context) (scoped context.Context, end func(), err error) {
 	return s.store.BeginRequest(ctx)
-}
-
-// LoadTaxonomy loads the skills taxonomy if it is not loaded yet. Requests load it on
-// demand; calling it once the schema is migrated saves the first request the wait.
-func (s *Service) LoadTaxonomy(ctx context.Context) error {
-	_, err := s.skillsTaxonomy(ctx)
-	return err
-}
-
-func (s *Service) skillsTaxonomy(ctx context.Context) (*jd.Taxonomy, error) {
-	if t := s.taxonomy.Load(); t != nil {
-		return t, nil
-	}
-	select {
-	case s.taxonomyLoad <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-s.taxonomyLoad }()
-	if t := s.taxonomy.Load(); t != nil {
-		return t, nil
-	}
-	aliases, err := s.store.SkillAliases(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load skills taxonomy: %w", err)
-	}
-	m := make(map[string]jd.SkillRef, len(aliases))
-	for _, a := range aliases {
-		m[a.Alias] = jd.SkillRef{ID: a.SkillID, Name: a.SkillName}
-	}
-	t := jd.NewTaxonomy(m)
-	s.taxonomy.Store(t)
-	s.log.Info("skills taxonomy loaded", "aliases", len(aliases))
-	return t, nil
 }

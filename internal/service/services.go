@@ -54,7 +54,11 @@ func (s *Service) Services(ctx context.Context) ServicesReport {
 		bank.Detail["skills"] = counts.Skills
 		bank.Detail["aliases"] = counts.Aliases
 		bank.Detail["questions"] = counts.Questions
-		bank.Detail["taxonomy_loaded"] = s.taxonomy.Load() != nil
+		ref := s.ref.current.Load()
+		bank.Detail["taxonomy_loaded"] = ref != nil
+		if ref != nil {
+			bank.Detail["schema_version"] = ref.version
+		}
 		sessions.Detail["sessions_approx"] = counts.SessionsApprox
 		sessions.Detail["analyses_approx"] = counts.AnalysesApprox
 	}

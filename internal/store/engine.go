@@ -20,7 +20,7 @@ type InsertSessionFunc func(ctx context.Context, sessionArgs, questionArgs []any
 // one batch — stays in those two functions and in each engine's run (see
 // docs/architecture.md, "how long a connection is held").
 type Engine struct {
-	ListQueries // SkillAliases, BankQuestions
+	ListQueries // SkillAliases, BankQuestions, Bank, SchemaVersion
 
 	Settings PoolSettings
 	Rec      *poolstats.Recorder

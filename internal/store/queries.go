@@ -11,7 +11,10 @@ const (
 	// SQLBankQuestions picks up to $4 questions per skill in $1, of difficulty $2 (''
 	// for all). Within a skill, questions are ranked per difficulty by a hash seeded
 	// with $3 and the difficulties interleaved easy, medium, hard, so that a mixed
-	// interview gets a spread and the same job description the same questions.
+	// interview gets a spread and the same job description the same questions. The
+	// server picks with Bank.Pick from the bank it keeps in memory; this query is the
+	// definition Pick is tested against. Text comparisons are COLLATE "C" (byte order)
+	// so that the order does not depend on the database's collation.
 	SQLBankQuestions = `
 SELECT q.id, q.skill_id, s.name, q.difficulty, q.kind, q.text, q.key_points
 FROM (
@@ -20,14 +23,23 @@ FROM (
 		ORDER BY r.spread, CASE r.difficulty WHEN 'easy' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END) AS pick
 	FROM (
 		SELECT id, skill_id, difficulty, kind, text, key_points,
-			row_number() OVER (PARTITION BY skill_id, difficulty ORDER BY md5(id || $3::text)) AS spread
+			row_number() OVER (PARTITION BY skill_id, difficulty ORDER BY md5(id || $3::text) COLLATE "C") AS spread
 		FROM questions
 		WHERE skill_id = ANY($1::text[]) AND ($2::text = '' OR difficulty = $2::text)
 	) r
 ) q
 JOIN skills s ON s.id = q.skill_id
 WHERE q.pick <= $4::int
-ORDER BY q.skill_id, q.pick`
+ORDER BY q.skill_id COLLATE "C", q.pick`
+
+	// SQLBank loads the whole question bank (Bank).
+	SQLBank = `
+SELECT q.id, q.skill_id, s.name, q.difficulty, q.kind, q.text, q.key_points
+FROM questions q JOIN skills s ON s.id = q.skill_id`
+
+	// SQLSchemaVersion is the schema's migration version (goose's table): the version
+	// the cached reference data (taxonomy, bank) belongs to.
+	SQLSchemaVersion = `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`
 
 	// SQLInsertSession stores a session's header.
 	SQLInsertSession = `

@@ -139,6 +139,27 @@ func (l ListQueries) BankQuestions(ctx context.Context, q BankQuery) ([]Question
 	return listAll(ctx, l.Query, ScanBankQuestion, SQLBankQuestions, q.SkillIDs, q.Difficulty, q.Seed, q.PerSkill)
 }
 
+// Bank implements Store.Bank.
+func (l ListQueries) Bank(ctx context.Context) (*Bank, error) {
+	qs, err := listAll(ctx, l.Query, ScanBankQuestion, SQLBank)
+	if err != nil {
+		return nil, err
+	}
+	return NewBank(qs), nil
+}
+
+// SchemaVersion implements Store.SchemaVersion.
+func (l ListQueries) SchemaVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := l.Query(ctx, func(r Row, _ TextArray) error {
+		if err := r.Scan(&v); err != nil {
+			return fmt.Errorf("scan schema version: %w", err)
+		}
+		return nil
+	}, SQLSchemaVersion)
+	return v, err
+}
+
 func listAll[T any](ctx context.Context, query QueryFunc, scan Scanner[T], sql string, args ...any) ([]T, error) {
 	var out []T
 	err := query(ctx, func(r Row, array TextArray) error {

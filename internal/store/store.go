@@ -38,6 +38,12 @@ type Store interface {
 	SkillAliases(ctx context.Context) ([]SkillAlias, error)
 	// BankQuestions picks up to q.PerSkill questions for each of q.SkillIDs.
 	BankQuestions(ctx context.Context, q BankQuery) ([]Question, error)
+	// Bank loads the whole question bank, to pick from in memory (Bank.Pick picks what
+	// BankQuestions does).
+	Bank(ctx context.Context) (*Bank, error)
+	// SchemaVersion is the migration version of the schema: the taxonomy and the bank
+	// change only with it.
+	SchemaVersion(ctx context.Context) (int64, error)
 	// CreateSession stores a session with its questions; it returns once committed.
 	CreateSession(ctx context.Context, s Session) error
 	// SessionQuestion returns one question of a session, or an error wrapping
