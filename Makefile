@@ -24,6 +24,8 @@ LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 5s
 # End-to-end tests run in `make test` unless SKIP_E2E=1 is set explicitly.
 SKIP_E2E ?=
+# Where `make bench-modes` writes the server's pprof profiles (ignored by git).
+BENCH_PROFILES ?= .bench-profiles
 
 .DEFAULT_GOAL := help
 
@@ -136,8 +138,8 @@ localcluster: tools build ## Run the local cluster (Kubernetes on loopback, pods
 ##@ Benchmarks
 
 .PHONY: bench-modes
-bench-modes: ## Benchmark the server's sync vs async engines (about 6 min) and rewrite their section of docs/benchmarks.md.
-	$(GO) run ./hack/benchmodes $(BENCH_ARGS)
+bench-modes: ## Benchmark the server's sync vs async engines: mixed, read, each endpoint, pgbench, the generator-latency sweep (about 9 min) and rewrite their section of docs/benchmarks.md.
+	$(GO) run ./hack/benchmodes --profile $(BENCH_PROFILES) $(BENCH_ARGS)
 
 .PHONY: bench-scale
 bench-scale: tools ## Measure the operator over 100/300/1,000 instances and 100 rollouts at once in envtest (about 12 min) and rewrite its section of docs/benchmarks.md.

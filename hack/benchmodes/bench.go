@@ -49,6 +49,7 @@ func (b *bench) run(ctx context.Context) (res results, err error) {
 		Duration: o.duration, Warmup: o.warmup, MixedMix: o.mixedMix.String(), ReadMix: readMix.String(),
 		PoolSize: o.poolSize, MaxOverflow: o.maxOverflow, GeneratorLatency: o.generatorLatency,
 		Sessions: o.sessions, PgMaxConnections: o.pgMaxConnections, PgbenchClients: o.pgbenchClients,
+		EndpointDuration: o.endpointDuration, SweepDuration: o.sweepDuration,
 	}
 	res.Machine = describeMachine(ctx, o.pgBin)
 	res.Script = sessionReadScript
@@ -110,6 +111,9 @@ func (b *bench) run(ctx context.Context) (res results, err error) {
 		}
 		res.Pgbench = append(res.Pgbench, run)
 	}
+	if res.Sweep, err = b.sweep(ctx); err != nil {
+		return res, err
+	}
 	res.Machine.LoadEnd = loadAverage()
 	return res, nil
 }
@@ -162,9 +166,8 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 	o := b.opts
 	pt = point{Mode: mode, Concurrency: concurrency, Load: loadAverage()}
 	settings := serverSettings{databaseURL: b.databaseURL, async: mode == "async", poolSize: o.poolSize, maxOverflow: o.maxOverflow, generatorLatency: o.generatorLatency}
-	logPath := filepath.Join(b.workDir, fmt.Sprintf("server-%s-%d.log", mode, concurrency))
 	b.log.printf("%s: starting the server (load average %.2f)", label, pt.Load)
-	srv, err := startServer(ctx, b.bin, settings, logPath)
+	srv, prof, err := b.startServer(ctx, settings, fmt.Sprintf("%s-%d", mode, concurrency))
 	if err != nil {
 		return pt, err
 	}
@@ -189,21 +192,38 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 	if err != nil {
 		return pt, err
 	}
+	profName := fmt.Sprintf("%s-c%d", mode, concurrency)
+	waitProfile := prof.start(ctx, profName+"-mixed", o.duration)
 	if err := b.measureMixed(ctx, label, srv, meter, &pt); err != nil {
 		return pt, err
 	}
-	readBefore, err := meter.sample()
+	if err := waitProfile(); err != nil {
+		return pt, err
+	}
+	read, err := b.measure(ctx, label+" read", srv.url, meter, prof, profName+"-read", readMix, b.readSessions, concurrency, o.duration)
 	if err != nil {
 		return pt, err
 	}
-	if pt.Read, err = b.load(ctx, label+" read", srv.url, readMix, b.readSessions, concurrency, o.duration); err != nil {
-		return pt, err
+	pt.Read, pt.ReadCPU = read.Summary, read.CPU
+	if o.endpointDuration > 0 {
+		// analyze-answer gets sessions of its own, created before the measurement, so
+		// that neither the seeding nor the read sessions' rows enter its figures.
+		answered, err := loadgen.Seed(ctx, loadgen.Config{BaseURL: srv.url, Concurrency: 4}, o.sessions)
+		if err != nil {
+			return pt, fmt.Errorf("%s: seeding sessions for analyze-answer: %w", label, err)
+		}
+		for _, ep := range []struct {
+			op       loadgen.Op
+			sessions []loadgen.Session
+		}{{loadgen.OpParseJD, nil}, {loadgen.OpAnalyzeAnswer, answered}} {
+			ph, err := b.measure(ctx, label+" "+string(ep.op), srv.url, meter, prof, profName+"-"+string(ep.op),
+				loadgen.Mix{{Op: ep.op, Weight: 1}}, ep.sessions, concurrency, o.endpointDuration)
+			if err != nil {
+				return pt, err
+			}
+			pt.Endpoints = append(pt.Endpoints, ph)
+		}
 	}
-	readAfter, err := meter.sample()
-	if err != nil {
-		return pt, err
-	}
-	pt.ReadCPU = meter.between(readBefore, readAfter)
 	select {
 	case <-srv.exited:
 		return pt, fmt.Errorf("%s: the server exited during the run (%v); log: %s", label, srv.waitErr, srv.logPath)
@@ -213,6 +233,47 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 		label, pt.Mixed.OKRPS, msText(pt.Mixed.Latency.P99), pt.Mixed.Errors,
 		pt.Read.OKRPS, msText(pt.Read.Latency.P99), pt.Read.Errors, mibText(pt.HWM))
 	return pt, nil
+}
+
+// startServer starts a server with settings, with its pprof listener when profiles are
+// taken; name tells its log apart.
+func (b *bench) startServer(ctx context.Context, settings serverSettings, name string) (*server, *profiler, error) {
+	var prof *profiler
+	if b.opts.profileDir != "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, nil, err
+		}
+		settings.pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		prof = &profiler{dir: b.opts.profileDir, addr: settings.pprofAddr}
+	}
+	srv, err := startServer(ctx, b.bin, settings, filepath.Join(b.workDir, "server-"+name+".log"))
+	return srv, prof, err
+}
+
+// measure runs one workload on the server at url and returns it with the CPU it cost,
+// profiling the server meanwhile when prof is set.
+func (b *bench) measure(ctx context.Context, label, url string, meter cpuMeter, prof *profiler, profName string,
+	mix loadgen.Mix, sessions []loadgen.Session, concurrency int, d time.Duration) (phase, error) {
+	ph := phase{Op: mix[0].Op}
+	before, err := meter.sample()
+	if err != nil {
+		return ph, err
+	}
+	waitProfile := prof.start(ctx, profName, d)
+	if ph.Summary, err = b.load(ctx, label, url, mix, sessions, concurrency, d); err != nil {
+		return ph, err
+	}
+	after, err := meter.sample()
+	if err != nil {
+		return ph, err
+	}
+	ph.CPU = meter.between(before, after)
+	if err := waitProfile(); err != nil {
+		return ph, err
+	}
+	b.log.printf("%s: server CPU %.3f ms per request", label, float64(serverCPUPerRequest(ph.Summary, ph.CPU))/float64(time.Millisecond))
+	return ph, nil
 }
 
 // measureMixed runs the mixed workload on srv and records, besides the load generator's

@@ -4,9 +4,11 @@
 //
 // It starts a throwaway PostgreSQL (hack/postgres.sh), builds and migrates the server,
 // then at each concurrency runs a fresh server per mode under a mixed workload dominated
-// by parse-jd and under a read-only one, sampling the server's memory, and finally runs
-// pgbench with the statements of the read endpoint as the physical reference. Progress
-// goes to stderr; the whole run takes about five minutes with the defaults.
+// by parse-jd, a read-only one and each write endpoint alone, sampling the server's
+// memory and CPU, runs pgbench with the statements of the read endpoint as the physical
+// reference, and sweeps the latency of a fake external generator (parse-jd alone).
+// With --profile it also writes pprof profiles of every workload. Progress
+// goes to stderr; the whole run takes about nine minutes with the defaults.
 //
 //	go run ./hack/benchmodes                      # what `make bench-modes` runs
 //	go run ./hack/benchmodes --duration 5s --concurrency 64,256 --out /tmp/bench.md
@@ -55,6 +57,17 @@ type options struct {
 	serverBin        string
 	out              string
 	keep             bool
+	// endpointDuration is the length of each single-endpoint workload (parse-jd alone,
+	// analyze-answer alone) that gives the server CPU per request of each endpoint; 0
+	// leaves them out.
+	endpointDuration time.Duration
+	// The generator-latency sweep: parse-jd alone against a fake model on loopback
+	// answering after each of sweepLatencies; none leaves it out.
+	sweepLatencies   []time.Duration
+	sweepConcurrency int
+	sweepDuration    time.Duration
+	// profileDir, when set, receives CPU and allocation profiles of every workload.
+	profileDir string
 }
 
 // readMix is the read-only workload: the session read, whose statements pgbench replays.
@@ -64,8 +77,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("benchmodes", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	var concurrencies, modes, mix string
-	fs.DurationVar(&o.duration, "duration", 20*time.Second, "length of each measured workload")
+	var concurrencies, modes, mix, sweep string
+	fs.DurationVar(&o.duration, "duration", 15*time.Second, "length of each measured workload")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each point")
 	fs.StringVar(&concurrencies, "concurrency", "64,256,1024", "comma-separated client counts")
 	fs.StringVar(&modes, "modes", "sync,async", "modes to run at each concurrency, in this order")
@@ -81,6 +94,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.serverBin, "server-bin", "", "use this server binary instead of building bin/interviewapi-server")
 	fs.StringVar(&o.out, "out", "docs/benchmarks.md", "document whose bench-modes section is rewritten (empty: print only)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder (server logs, pgbench scripts)")
+	fs.DurationVar(&o.endpointDuration, "endpoint-duration", 8*time.Second, "length of the parse-jd-only and analyze-answer-only workloads at each point (0: none)")
+	fs.StringVar(&sweep, "sweep-latencies", "0s,50ms,500ms", "latencies of the fake external generator in the sweep (empty: no sweep)")
+	fs.IntVar(&o.sweepConcurrency, "sweep-concurrency", 256, "clients of the sweep's parse-jd workload")
+	fs.DurationVar(&o.sweepDuration, "sweep-duration", 10*time.Second, "length of each sweep workload")
+	fs.StringVar(&o.profileDir, "profile", "", "write CPU and allocation profiles of every workload into this folder (the server runs with --pprof-addr); never commit them")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -98,6 +116,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		}
 		o.modes = append(o.modes, m)
 	}
+	if o.sweepLatencies, err = parseDurations(sweep); err != nil {
+		return o, fmt.Errorf("--sweep-latencies: %w", err)
+	}
 	if o.mixedMix, err = loadgen.ParseMix(mix); err != nil {
 		return o, fmt.Errorf("--mix: %w", err)
 	}
@@ -107,6 +128,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	switch {
 	case o.duration < time.Second:
 		return o, fmt.Errorf("--duration must be at least 1s (pgbench counts whole seconds), got %s", o.duration)
+	case o.endpointDuration != 0 && o.endpointDuration < time.Second, len(o.sweepLatencies) > 0 && o.sweepDuration < time.Second:
+		return o, fmt.Errorf("--endpoint-duration (or 0) and --sweep-duration must be at least 1s")
+	case o.sweepConcurrency < 1:
+		return o, fmt.Errorf("--sweep-concurrency must be positive")
 	case o.warmup < 0 || o.sessions < 1 || o.poolSize < 1 || o.maxOverflow < 0 || o.pgbenchClients < 1:
 		return o, fmt.Errorf("--warmup, --sessions, --pool-size, --max-overflow and --pgbench-clients must be positive")
 	case o.pgMaxConnections < o.poolSize+o.maxOverflow+o.pgbenchClients+5:
@@ -123,6 +148,21 @@ func parseInts(s string) ([]int, error) {
 			return nil, fmt.Errorf("%q is not a positive integer", part)
 		}
 		out = append(out, n)
+	}
+	return out, nil
+}
+
+func parseDurations(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("%q is not a duration of 0 or more", part)
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }
@@ -144,6 +184,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := os.Stat("hack/postgres.sh"); err != nil {
 		return fmt.Errorf("run me from the repository's root (hack/postgres.sh not found): %w", err)
+	}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
 	}
 	b := &bench{opts: o, log: newProgressLog(stderr)}
 	res, err := b.run(ctx)

@@ -12,7 +12,7 @@ func TestDefaultOptionsAreTheIssuesBenchmark(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseOptions: %v", err)
 	}
-	if o.duration != 20*time.Second || !slices.Equal(o.concurrencies, []int{64, 256, 1024}) ||
+	if o.duration != 15*time.Second || !slices.Equal(o.concurrencies, []int{64, 256, 1024}) ||
 		!slices.Equal(o.modes, []string{"sync", "async"}) || o.poolSize != 20 || o.maxOverflow != 30 ||
 		o.generatorLatency != 50*time.Millisecond || o.pgbenchClients != 50 {
 		t.Errorf("defaults %+v differ from the issue's benchmark", o)

@@ -65,20 +65,24 @@ func renderSection(r results) string {
 
 	p("### Read-only workload: `%s` (GET /api/v1/sessions/:id over %d sessions)\n\n", s.ReadMix, s.Sessions)
 	p("Each session has its questions and %d analysed answers. After the rows of each concurrency, pgbench runs the same statements as the physical reference (its \"p50\" is its average latency; it reports no percentiles). CPU columns as above, in cores; the client is the load generator, or pgbench.\n\n", analysesPerReadSession)
-	p("| run | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server | PostgreSQL | client | other |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n")
+	p("| run | clients | ok req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server | PostgreSQL | client | other | of pgbench |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n")
 	for _, c := range r.concurrencies() {
 		for _, pt := range r.Points {
 			if pt.Concurrency != c {
 				continue
 			}
 			m := pt.Read
-			p("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s |\n", pt.Mode, pt.Concurrency, m.OKRPS,
-				msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max), errorText(m), cpuCells(pt.ReadCPU, true))
+			share := "—"
+			if pg := r.pgbenchAfter(c); pg != nil && pg.Result.TPS > 0 {
+				share = fmt.Sprintf("%.0f %%", 100*m.OKRPS/pg.Result.TPS)
+			}
+			p("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", pt.Mode, pt.Concurrency, m.OKRPS,
+				msText(m.Latency.P50), msText(m.Latency.P95), msText(m.Latency.P99), msText(m.Latency.Max), errorText(m), cpuCells(pt.ReadCPU, true), share)
 		}
 		if pg := r.pgbenchAfter(c); pg != nil {
 			res := pg.Result
-			p("| pgbench | %d | %.0f | avg %s | — | — | — | %d failed | %s |\n", res.Clients, res.TPS, msText(res.LatencyAvg), res.Failed, cpuCells(pg.CPU, false))
+			p("| pgbench | %d | %.0f | avg %s | — | — | — | %d failed | %s | |\n", res.Clients, res.TPS, msText(res.LatencyAvg), res.Failed, cpuCells(pg.CPU, false))
 		}
 	}
 	if len(r.Pgbench) > 0 {
@@ -88,7 +92,10 @@ func renderSection(r results) string {
 		p("```\n%s```\n\n", mustRender(r.Script))
 	}
 
-	p("### The seed's goals\n\n")
+	renderEndpoints(p, r)
+	renderSweep(p, r)
+
+	p("### Goals\n\n")
 	p("| goal | measured | verdict |\n|---|---|---|\n")
 	for _, g := range evaluateGoals(r) {
 		measured := g.Measured
@@ -97,7 +104,8 @@ func renderSection(r results) string {
 		}
 		p("| %s | %s | **%s** |\n", g.Name, measured, g.Verdict)
 	}
-	p("\nReproduce: `make bench-modes` (about %s; `go run ./hack/benchmodes --help` for the knobs: duration, concurrencies, pool, generator latency).\n", estimate(r))
+	p("\nThe seed's goals are judged at %d and %d clients; issue 11's (server CPU per parse-jd, the read against pgbench at 64 and 256 clients, the sweep) were added to the same run.\n", goalConcurrency, goalHighConcurrency)
+	p("\nReproduce: `make bench-modes` (about %s; `go run ./hack/benchmodes --help` for the knobs: duration, concurrencies, pool, generator latency, the sweep, `--profile DIR` for pprof profiles of every workload).\n", estimate(r))
 	return b.String()
 }
 
@@ -116,8 +124,10 @@ func cpuCells(c cpuShares, withServer bool) string {
 // estimate is the wall time of a run like this one, for the reproduce line.
 func estimate(r results) string {
 	s := r.Setup
-	perPoint := s.Warmup + 2*s.Duration + 3*time.Second
-	total := time.Duration(len(r.Points))*perPoint + time.Duration(len(r.Pgbench))*s.Duration + 30*time.Second
+	perPoint := s.Warmup + 2*s.Duration + 2*s.EndpointDuration + 5*time.Second
+	perSweep := s.Warmup + s.SweepDuration + 3*time.Second
+	total := time.Duration(len(r.Points))*perPoint + time.Duration(len(r.Pgbench))*s.Duration +
+		time.Duration(len(r.Sweep))*perSweep + 30*time.Second
 	return fmt.Sprintf("%.0f min", max(1, total.Minutes()))
 }
 
@@ -170,4 +180,64 @@ func errorText(s loadgen.Summary) string {
 		parts = append(parts, fmt.Sprintf("invalid:%d", s.InvalidResponses))
 	}
 	return fmt.Sprintf("%d (%s)", s.Errors, strings.Join(parts, ", "))
+}
+
+// renderEndpoints writes the server CPU per request of each endpoint.
+func renderEndpoints(p func(string, ...any), r results) {
+	if r.Setup.EndpointDuration == 0 {
+		return
+	}
+	p("### Server CPU per request, by endpoint\n\n")
+	p("Each endpoint alone (closed loop, %s each, after the read workload on the same server): the server process's CPU time (user + system, /proc/PID/stat) over the workload divided by the requests answered. parse-jd calls the built-in generator (%s); analyze-answer answers questions of %d sessions created for it. The session read is the read-only workload above; the mixed column is the mixed workload.\n\n",
+		r.Setup.EndpointDuration, r.Setup.GeneratorLatency, r.Setup.Sessions)
+	p("| mode | clients | parse-jd ms CPU | parse-jd ok req/s | parse-jd p99 ms | analyze-answer ms CPU | analyze-answer ok req/s | analyze-answer p99 ms | session read ms CPU | mixed ms CPU | load |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, pt := range r.Points {
+		cells := func(op loadgen.Op) string {
+			ph := pt.endpoint(op)
+			if ph == nil {
+				return "— | — | —"
+			}
+			return fmt.Sprintf("%s | %.0f | %s", cpuMS(serverCPUPerRequest(ph.Summary, ph.CPU)), ph.Summary.OKRPS, msText(ph.Summary.Latency.P99))
+		}
+		p("| %s | %d | %s | %s | %s | %s | %.1f |\n", pt.Mode, pt.Concurrency, cells(loadgen.OpParseJD), cells(loadgen.OpAnalyzeAnswer),
+			cpuMS(serverCPUPerRequest(pt.Read, pt.ReadCPU)), cpuMS(serverCPUPerRequest(pt.Mixed, pt.CPU)), pt.Load)
+	}
+	p("\n")
+}
+
+// renderSweep writes the generator-latency sweep.
+func renderSweep(p func(string, ...any), r results) {
+	if len(r.Sweep) == 0 {
+		return
+	}
+	p("### Generator latency sweep: parse-jd alone, %d clients\n\n", r.Sweep[0].Concurrency)
+	p("The server calls an external generator (`AI_PROVIDER_URL`): a fake OpenAI-compatible endpoint on loopback in this program (hack/benchmodes/fakegen.go) that answers every completion after the set latency, standing for a model call. The sync engine holds its connection across the call, the async engine does not; same pool (%d + %d), a fresh server per row, %s each. The async/sync column is the ratio of ok req/s at the same latency.\n\n",
+		r.Setup.PoolSize, r.Setup.MaxOverflow, r.Setup.SweepDuration)
+	p("| generator latency | mode | ok req/s | async/sync | p50 ms | p99 ms | max ms | errors | server CPU ms/req | mean acquire wait ms | server cores | PostgreSQL cores | load |\n")
+	p("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n")
+	for _, sp := range r.Sweep {
+		ratio := ""
+		if sp.Mode == "async" {
+			if s := r.sweepFind("sync", sp.Latency); s != nil && s.Summary.OKRPS > 0 {
+				ratio = fmt.Sprintf("%.2f×", sp.Summary.OKRPS/s.Summary.OKRPS)
+			}
+		}
+		m := sp.Summary
+		pg := "—"
+		if sp.CPU.PostgresKnown {
+			pg = fmt.Sprintf("%.2f", sp.CPU.cores(sp.CPU.Postgres))
+		}
+		p("| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %.2f | %s | %.1f |\n", sp.Latency, sp.Mode, m.OKRPS, ratio,
+			msText(m.Latency.P50), msText(m.Latency.P99), msText(m.Latency.Max), errorText(m),
+			cpuMS(serverCPUPerRequest(m, sp.CPU)), msText(sp.Pool.meanWait()), sp.CPU.cores(sp.CPU.Server), pg, sp.Load)
+	}
+	p("\n")
+}
+
+func cpuMS(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))
 }

@@ -71,21 +71,36 @@ func sampleResults() results {
 	return results{
 		Date:    time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC),
 		Machine: machine{CPUs: 2, CPUModel: "AMD EPYC", MemoryGiB: 23.4, Kernel: "6.1", GoVersion: "go1.26.8", PostgreSQL: "15.18"},
-		Setup:   setup{Duration: 20 * time.Second, Warmup: 3 * time.Second, MixedMix: "parse-jd=8,analyze-answer=1,session=1", ReadMix: "session=1", PoolSize: 20, MaxOverflow: 30, GeneratorLatency: 50 * time.Millisecond, Sessions: 16},
+		Setup:   setup{Duration: 20 * time.Second, Warmup: 3 * time.Second, MixedMix: "parse-jd=8,analyze-answer=1,session=1", ReadMix: "session=1", PoolSize: 20, MaxOverflow: 30, GeneratorLatency: 50 * time.Millisecond, Sessions: 16, EndpointDuration: 8 * time.Second, SweepDuration: 10 * time.Second},
 		Points: []point{
+			{Mode: "sync", Concurrency: 64, Mixed: summary(700, 200*time.Millisecond, 0), Read: summary(2000, 50*time.Millisecond, 0)},
+			{Mode: "async", Concurrency: 64, Mixed: summary(900, 150*time.Millisecond, 0), Read: summary(3200, 40*time.Millisecond, 0)},
 			{Mode: "sync", Concurrency: 256, Mixed: summary(800, 400*time.Millisecond, 0), Read: summary(3000, 90*time.Millisecond, 0), HWM: 100 << 10, PeakRSS: 90 << 10,
 				CPU:  cpuShares{Elapsed: 20 * time.Second, Server: 2 * time.Second, Postgres: 10 * time.Second, PostgresKnown: true, LoadGen: 5 * time.Second, Other: 3 * time.Second},
-				Pool: poolCounters{AcquireWaitSum: 25, AcquireWaitCount: 2000, Closed: 40}},
-			{Mode: "async", Concurrency: 256, Mixed: summary(3200, 120*time.Millisecond, 0), Read: summary(3500, 80*time.Millisecond, 0), HWM: 70 << 10, CPU: cpuShares{Elapsed: 20 * time.Second, Server: 2 * time.Second}},
+				Pool: poolCounters{AcquireWaitSum: 25, AcquireWaitCount: 2000, Closed: 40},
+				Endpoints: []phase{
+					{Op: loadgen.OpParseJD, Summary: summary(700, 300*time.Millisecond, 0), CPU: cpuShares{Elapsed: 8 * time.Second, Server: 500 * time.Millisecond}},
+					{Op: loadgen.OpAnalyzeAnswer, Summary: summary(1500, 90*time.Millisecond, 0), CPU: cpuShares{Elapsed: 8 * time.Second, Server: 700 * time.Millisecond}},
+				}},
+			{Mode: "async", Concurrency: 256, Mixed: summary(3200, 120*time.Millisecond, 0), Read: summary(3500, 80*time.Millisecond, 0), HWM: 70 << 10, CPU: cpuShares{Elapsed: 20 * time.Second, Server: 2 * time.Second},
+				Endpoints: []phase{{Op: loadgen.OpParseJD, Summary: summary(900, 250*time.Millisecond, 0), CPU: cpuShares{Elapsed: 8 * time.Second, Server: 300 * time.Millisecond}}}},
 			{Mode: "sync", Concurrency: 1024, Mixed: summary(790, 1500*time.Millisecond, 12), Read: summary(2900, 400*time.Millisecond, 0), HWM: 150 << 10},
 			{Mode: "async", Concurrency: 1024, Mixed: summary(4300, 300*time.Millisecond, 0), Read: summary(3400, 300*time.Millisecond, 0), HWM: 130 << 10},
 		},
 		Pgbench: []pgbenchRun{
+			{After: 64, Result: pgbenchResult{Clients: 50, Duration: 20 * time.Second, TPS: 6000, LatencyAvg: 8 * time.Millisecond}},
 			{After: 256, Result: pgbenchResult{Clients: 50, Duration: 20 * time.Second, TPS: 6000, LatencyAvg: 8 * time.Millisecond},
 				CPU: cpuShares{Elapsed: 20 * time.Second, Postgres: 30 * time.Second, PostgresKnown: true, LoadGen: 6 * time.Second, Other: 4 * time.Second}},
 			{After: 1024, Result: pgbenchResult{Clients: 50, Duration: 20 * time.Second, TPS: 5000, LatencyAvg: 10 * time.Millisecond}},
 		},
 		Script: pgbenchScript{Statements: []string{"SELECT 1 FROM sessions WHERE id = $1"}},
+		Sweep: []sweepPoint{
+			{Mode: "sync", Latency: 0, Concurrency: 256, Summary: summary(800, 300*time.Millisecond, 0)},
+			{Mode: "async", Latency: 0, Concurrency: 256, Summary: summary(900, 280*time.Millisecond, 0)},
+			{Mode: "sync", Latency: 500 * time.Millisecond, Concurrency: 256, Summary: summary(100, 2600*time.Millisecond, 0),
+				CPU: cpuShares{Elapsed: 10 * time.Second, Server: 400 * time.Millisecond}, Pool: poolCounters{AcquireWaitSum: 1000, AcquireWaitCount: 500}},
+			{Mode: "async", Latency: 500 * time.Millisecond, Concurrency: 256, Summary: summary(600, 510*time.Millisecond, 0)},
+		},
 	}
 }
 
@@ -99,7 +114,9 @@ func TestEvaluateGoals(t *testing.T) {
 		{met, "120 ms (sync: 400 ms)"},
 		{met, "0 errors in 2000 requests"},
 		{notMet, "256 clients: -30 % (70 vs 100 MiB); 1024 clients: -13 % (130 vs 150 MiB)"},
-		{met, "58 % (async 3500 ok req/s vs pgbench 6000 TPS right after)"},
+		{met, "64 clients: 53 % (async 3200 ok req/s vs pgbench 6000 TPS right after); 256 clients: 58 % (async 3500"},
+		{notMet, "sync 256: 0.50 ms; async 256: 0.30 ms"},
+		{met, "0s: 1.12×; 500ms: 6.00×"},
 	}
 	got := evaluateGoals(r)
 	if len(got) != len(want) {
@@ -111,9 +128,9 @@ func TestEvaluateGoals(t *testing.T) {
 		}
 	}
 	// Each verdict follows its figure across the threshold.
-	r.Points[1].Mixed.OKRPS = 4400
-	r.Points[1].Mixed.Latency.P99 = 151 * time.Millisecond
-	r.Points[3].HWM = 110 << 10
+	r.Points[3].Mixed.OKRPS = 4400
+	r.Points[3].Mixed.Latency.P99 = 151 * time.Millisecond
+	r.Points[5].HWM = 110 << 10
 	if g := speedupGoal(r); g.Verdict != met {
 		t.Errorf("speedup 5.5×: %s", g.Verdict)
 	}
@@ -123,9 +140,17 @@ func TestEvaluateGoals(t *testing.T) {
 	if g := rssGoal(r); g.Verdict != met {
 		t.Errorf("RSS 30 %% and 27 %% below: %s (%s)", g.Verdict, g.Measured)
 	}
-	r.Pgbench[0].Result.TPS = 7001
+	r.Pgbench[1].Result.TPS = 7001
 	if g := readGoal(r); g.Verdict != notMet {
 		t.Errorf("read at 3500 vs 7001 TPS: %s", g.Verdict)
+	}
+	r.Points[2].Endpoints[0].CPU.Server = 400 * time.Millisecond
+	if g := parseJDCPUGoal(r); g.Verdict != met {
+		t.Errorf("parse-jd at 0.40 and 0.30 ms: %s (%s)", g.Verdict, g.Measured)
+	}
+	r.Sweep[3].Summary.OKRPS = 499
+	if g := sweepGoal(r); g.Verdict != notMet || !strings.Contains(g.Name, "500ms generator") {
+		t.Errorf("sweep 4.99× at 500ms: %s (%s)", g.Name, g.Verdict)
 	}
 }
 
@@ -136,7 +161,7 @@ func TestEvaluateGoalsWithoutFigures(t *testing.T) {
 		}
 	}
 	r := sampleResults()
-	r.Points[3].Mixed = summary(4300, 300*time.Millisecond, 7)
+	r.Points[5].Mixed = summary(4300, 300*time.Millisecond, 7)
 	if g := noErrorsGoal(r); g.Verdict != notMet || !strings.Contains(g.Measured, "pool_timeout:7") {
 		t.Errorf("7 errors at 1024 clients: %s, %q", g.Verdict, g.Measured)
 	}
@@ -155,6 +180,11 @@ func TestRenderSection(t *testing.T) {
 		"| pgbench | 50 | 5000 | avg 10.0 |",
 		"SELECT 1 FROM sessions WHERE id = '<session id>';",
 		"`pgbench -n -M prepared -c 50 -j 2 -T 20`",
+		"| sync | 256 | 0.50 | 700 | 300 | 0.70 | 1500 | 90.0 | — | 2.00 | 0.0 |",
+		"| async | 64 | — | — | — | — | — | — |",
+		"| 500ms | sync | 100 |  | 650 | 2600 | 5200 | 0 | 0.40 | 2000 | 0.04 | — | 0.0 |",
+		"| 500ms | async | 600 | 6.00× |",
+		"| async | 64 | 3200 | 10.0 | 20.0 | 40.0 | 80.0 | 0 | 0.00 | — | 0.00 | 0.00 | 53 % |",
 		"| **met** |",
 		"| **not met** |",
 	} {

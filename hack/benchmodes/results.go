@@ -23,8 +23,48 @@ type point struct {
 	Pool poolCounters
 	// ReadCPU splits the machine's CPU time during the read workload.
 	ReadCPU cpuShares
+	// Endpoints are the single-endpoint workloads (parse-jd alone, analyze-answer
+	// alone) that follow the read workload on the same server.
+	Endpoints []phase
 	// Load is the 1-minute load average when the point started.
 	Load float64
+}
+
+// phase is one workload with the CPU it cost.
+type phase struct {
+	Op      loadgen.Op // the operation it repeats
+	Summary loadgen.Summary
+	CPU     cpuShares
+}
+
+// serverCPUPerRequest is the server's CPU time per answered request of a workload.
+func serverCPUPerRequest(s loadgen.Summary, c cpuShares) time.Duration {
+	if s.Requests == 0 {
+		return 0
+	}
+	return c.Server / time.Duration(s.Requests)
+}
+
+// endpoint returns the single-endpoint workload of op, nil when it was not run.
+func (p point) endpoint(op loadgen.Op) *phase {
+	for i := range p.Endpoints {
+		if p.Endpoints[i].Op == op {
+			return &p.Endpoints[i]
+		}
+	}
+	return nil
+}
+
+// sweepPoint is one row of the generator-latency sweep: parse-jd alone on a fresh
+// server whose external generator (the fake model) answers after Latency.
+type sweepPoint struct {
+	Mode        string
+	Latency     time.Duration
+	Concurrency int
+	Summary     loadgen.Summary
+	CPU         cpuShares
+	Pool        poolCounters
+	Load        float64
 }
 
 // results is everything a benchmark run measured.
@@ -35,6 +75,7 @@ type results struct {
 	Points  []point
 	Pgbench []pgbenchRun
 	Script  pgbenchScript
+	Sweep   []sweepPoint
 }
 
 // pgbenchRun is one pgbench reference, run right after the rows of one concurrency so
@@ -65,6 +106,18 @@ type setup struct {
 	Sessions              int
 	PgMaxConnections      int
 	PgbenchClients        int
+	EndpointDuration      time.Duration
+	SweepDuration         time.Duration
+}
+
+// sweepFind returns the sweep row of mode at latency, nil when it was not measured.
+func (r results) sweepFind(mode string, latency time.Duration) *sweepPoint {
+	for i := range r.Sweep {
+		if r.Sweep[i].Mode == mode && r.Sweep[i].Latency == latency {
+			return &r.Sweep[i]
+		}
+	}
+	return nil
 }
 
 // find returns the point of mode at concurrency, nil when it was not measured.

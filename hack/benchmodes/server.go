@@ -21,10 +21,19 @@ type serverSettings struct {
 	poolSize         int
 	maxOverflow      int
 	generatorLatency time.Duration
+	// generatorURL, when set, is the external generator (AI_PROVIDER_URL): the sweep's
+	// fake model on loopback.
+	generatorURL string
+	// pprofAddr, when set, turns on the server's --pprof-addr listener.
+	pprofAddr string
 }
 
 func (s serverSettings) environ(listen string) []string {
-	return append(os.Environ(),
+	env := os.Environ()
+	if s.generatorURL != "" {
+		env = append(env, "AI_PROVIDER_URL="+s.generatorURL, "AI_PROVIDER_MODEL=bench-fake")
+	}
+	return append(env,
 		"DATABASE_URL="+s.databaseURL,
 		"ASYNC_DATABASE_ENABLED="+strconv.FormatBool(s.async),
 		"ASYNC_DATABASE_POOL_SIZE="+strconv.Itoa(s.poolSize),
@@ -76,7 +85,11 @@ func startServer(ctx context.Context, bin string, settings serverSettings, logPa
 	if err != nil {
 		return nil, fmt.Errorf("creating the server log: %w", err)
 	}
-	cmd := exec.Command(bin)
+	var args []string
+	if settings.pprofAddr != "" {
+		args = append(args, "--pprof-addr", settings.pprofAddr)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = settings.environ(listen)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
