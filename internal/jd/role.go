@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/interviewapi/operator/internal/textmatch"
 )
 
 // DefaultRole is the role reported when a job description names none.
@@ -16,8 +18,8 @@ var (
 	// labelledTitle matches a "Title: …" style line.
 	labelledTitle = regexp.MustCompile(`(?im)^\s*(?:job\s+title|position\s+title|title|position|role|job)\s*[:\-–—]\s*(.+)$`)
 	// hiringPhrase matches "we are hiring a …", "we're looking for an …", "join us as a …".
-	// Both alternatives start a word with one of the initials given to mustWordStart.
-	hiringPhrase = mustWordStart(`(?i)\b(?:we\s+are|we're|we’re|are|is|currently)\s+(?:actively\s+|currently\s+)?(?:hiring|looking\s+for|seeking|searching\s+for|recruiting)\s+(?:an?\s+|two\s+|several\s+|experienced\s+|talented\s+)*([^.,;:!?\n()]+)|(?i)\bjoin\s+(?:us|our\s+team|the\s+team)\s+as\s+(?:an?\s+)?([^.,;:!?\n()]+)`, "waicj")
+	// Both alternatives start a word (textmatch.WordStart).
+	hiringPhrase = textmatch.MustWordStart(`(?i)\b(?:we\s+are|we're|we’re|are|is|currently)\s+(?:actively\s+|currently\s+)?(?:hiring|looking\s+for|seeking|searching\s+for|recruiting)\s+(?:an?\s+|two\s+|several\s+|experienced\s+|talented\s+)*([^.,;:!?\n()]+)|(?i)\bjoin\s+(?:us|our\s+team|the\s+team)\s+as\s+(?:an?\s+)?([^.,;:!?\n()]+)`)
 	// roleNoun ends a role title.
 	roleNoun = regexp.MustCompile(`(?i)\b(engineer|developer|programmer|scientist|analyst|architect|administrator|designer|manager|lead|sre|specialist|consultant|intern|tester|devops|researcher|director|head\s+of\s+[a-z]+|cto|officer)s?\b`)
 	// phraseStop cuts a role phrase before the rest of the sentence.

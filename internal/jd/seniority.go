@@ -3,6 +3,8 @@ package jd
 import (
 	"regexp"
 	"strconv"
+
+	"github.com/interviewapi/operator/internal/textmatch"
 )
 
 // Seniority levels reported by Parse.
@@ -38,9 +40,9 @@ var (
 	juniorWords = regexp.MustCompile(`(?i)\b(?:` + juniorPattern + `)\b`)
 	midWords    = regexp.MustCompile(`(?i)\b(?:` + midPattern + `)\b`)
 
-	// bodyLevel finds level phrases in a description's body (bodyLevelPattern). Every
-	// phrase starts a word with one of the initials given to mustWordStart.
-	bodyLevel = mustWordStart(bodyLevelPattern, "jigetanwlpshm")
+	// bodyLevel finds level phrases in a description's body (bodyLevelPattern); every
+	// phrase starts a word, which textmatch.WordStart makes quick to find.
+	bodyLevel = textmatch.MustWordStart(bodyLevelPattern)
 	// others marks a level word that describes colleagues, not the hire ("mentor
 	// junior engineers", "work alongside senior developers").
 	others = regexp.MustCompile(`(?i)\b(?:mentor|mentoring|coach|coaching|guide|guiding|support|supporting|alongside|with|from|by|to|of)\s+(?:our\s+|other\s+|the\s+|more\s+)?$`)

@@ -2,12 +2,13 @@ package scoring
 
 import (
 	"math"
-	"regexp"
 	"strings"
+
+	"github.com/interviewapi/operator/internal/textmatch"
 )
 
 // reasoning matches words that explain why rather than what.
-var reasoning = regexp.MustCompile(`(?i)\b(?:because|therefore|hence|thus|so that|which means|this means|as a result|trade[\s-]?offs?|downsides?|drawbacks?|advantages?|disadvantages?|however|whereas|although|instead|alternatively|on the other hand|depends on|it depends|at the cost of|in exchange|the reason|otherwise|unless|rather than|compared to|in contrast|caveat|risk)\b`)
+var reasoning = textmatch.MustWordStart(`(?i)\b(?:because|therefore|hence|thus|so that|which means|this means|as a result|trade[\s-]?offs?|downsides?|drawbacks?|advantages?|disadvantages?|however|whereas|although|instead|alternatively|on the other hand|depends on|it depends|at the cost of|in exchange|the reason|otherwise|unless|rather than|compared to|in contrast|caveat|risk)\b`)
 
 // depthScore rewards length (up to about 150 words), technical vocabulary (long or
 // domain words, and words of the question itself) and explicit reasoning.

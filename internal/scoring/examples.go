@@ -4,10 +4,12 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/interviewapi/operator/internal/textmatch"
 )
 
 var (
-	exampleMarker = regexp.MustCompile(`(?i)\b(?:for example|for instance|e\.g\.|such as|say we|imagine|consider|in my (?:last|previous|current) (?:project|role|job|team|company)|at my (?:last|previous|current) (?:company|job|employer)|in production|we had|we were|i built|i wrote|i led|i implemented|i migrated|i designed|i fixed|we built|we migrated|we reduced|we moved|last year|once)\b`)
+	exampleMarker = textmatch.MustWordStart(`(?i)\b(?:for example|for instance|e\.g\.|such as|say we|imagine|consider|in my (?:last|previous|current) (?:project|role|job|team|company)|at my (?:last|previous|current) (?:company|job|employer)|in production|we had|we were|i built|i wrote|i led|i implemented|i migrated|i designed|i fixed|we built|we migrated|we reduced|we moved|last year|once)\b`)
 	number        = regexp.MustCompile(`\b\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|k|m|gb|mb|tb|rps|qps|users|requests|hours|days|weeks|minutes|seconds|nodes|servers|engineers|people)?\b`)
 	measured      = regexp.MustCompile(`(?i)\b\d+(?:[.,]\d+)?\s*(?:%|ms|x|k|gb|mb|tb|rps|qps|p\d\d)|\bp\d\d\b|\bfrom \d[\w.,%]* to \d`)
 )

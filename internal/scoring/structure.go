@@ -4,14 +4,16 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/interviewapi/operator/internal/textmatch"
 )
 
 var (
 	sentenceEnd    = regexp.MustCompile(`[.!?](?:\s|$)`)
 	paragraphBreak = regexp.MustCompile(`\n\s*\n`)
-	ordering       = regexp.MustCompile(`(?i)\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|then|next|after that|afterwards|finally|lastly|in the end|to start|to begin|step \d|in summary|to summarise|to summarize|overall)\b`)
+	ordering       = textmatch.MustWordStart(`(?i)\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|then|next|after that|afterwards|finally|lastly|in the end|to start|to begin|step \d|in summary|to summarise|to summarize|overall)\b`)
 	// star matches the parts of a Situation–Task–Action–Result story.
-	star = regexp.MustCompile(`(?i)\b(?:situation|context|the problem was|task|my role|goal|action|i decided|i proposed|result|outcome|in the end|learned|learnt|as a result)\b`)
+	star = textmatch.MustWordStart(`(?i)\b(?:situation|context|the problem was|task|my role|goal|action|i decided|i proposed|result|outcome|in the end|learned|learnt|as a result)\b`)
 )
 
 // structureScore rewards several sentences of reasonable length, visible organisation
