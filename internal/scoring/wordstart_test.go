@@ -8,7 +8,7 @@ import (
 )
 
 // TestCountedPhrasesMatchLikeRegexp pins textmatch.WordStart on the phrases the scores
-// count: on answers like the corpus's and on 3,000 generated texts of each
+// count: on answers like the corpus's and on 1,500 generated texts of each
 // expression's own words, they find what regexp finds.
 func TestCountedPhrasesMatchLikeRegexp(t *testing.T) {
 	answers := []string{
@@ -19,6 +19,6 @@ func TestCountedPhrasesMatchLikeRegexp(t *testing.T) {
 	for name, re := range map[string]*textmatch.WordStart{
 		"reasoning": reasoning, "exampleMarker": exampleMarker, "ordering": ordering, "star": star,
 	} {
-		textmatchtest.Check(t, name, re, answers, 3000)
+		textmatchtest.Check(t, name, re, answers, 1500)
 	}
 }
