@@ -28,10 +28,6 @@ import (
 // probeTimeout bounds /readyz's and /health's database probe.
 const probeTimeout = time.Second
 
-// externalGeneratorTimeout bounds a call of the external generator, after which the
-// built-in one answers: a hung provider must not hang the request.
-const externalGeneratorTimeout = 10 * time.Second
-
 // App is one server. Create it with New, serve with Run; Run closes it.
 type App struct {
 	cfg      config.Config
@@ -86,8 +82,7 @@ func New(cfg config.Config, log *slog.Logger, version string) (*App, error) {
 	info := service.GeneratorInfo{Builtin: builtin.Name(), Latency: cfg.GeneratorLatency}
 	var probe service.GeneratorProbe
 	if cfg.AIProviderURL != "" {
-		external := generator.NewOpenAI(cfg.AIProviderURL, cfg.AIProviderModel, cfg.AIProviderAPIKey,
-			&http.Client{Timeout: externalGeneratorTimeout})
+		external := generator.NewOpenAI(cfg.AIProviderURL, cfg.AIProviderModel, cfg.AIProviderAPIKey, newGeneratorClient())
 		gen.Primary = external
 		info.External = external.Name()
 		probe = external
