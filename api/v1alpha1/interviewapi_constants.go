@@ -82,6 +82,9 @@ const (
 	ReasonReplicaFailure = "ReplicaFailure"
 	// ReasonInitialRevision: the first revision of an instance went straight to stable.
 	ReasonInitialRevision = "InitialRevision"
+	// ReasonPoolRecommendation: status.recommendation changed materially
+	// (internal/advice.Next decides when).
+	ReasonPoolRecommendation = "PoolRecommendation"
 )
 
 // Analysis and metric verdicts.

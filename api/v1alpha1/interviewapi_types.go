@@ -569,6 +569,10 @@ type InterviewAPIStatus struct {
 	// +kubebuilder:validation:MaxItems=10
 	// +listType=atomic
 	Analyses []AnalysisResult `json:"analyses,omitempty"`
+	// Recommendation is the pool the operator advises from the windows it measured
+	// of the pods, in a steady state and during rollouts.
+	// +optional
+	Recommendation *PoolRecommendation `json:"recommendation,omitempty"`
 	// History of rollouts, newest last, at most 20.
 	// +optional
 	// +kubebuilder:validation:MaxItems=20

@@ -18,12 +18,14 @@
 //     percentile is the pool size that serves 99 % of moments without waiting, and the
 //     99.9th percentile of a load twice D the size plus overflow that absorbs a burst.
 //   - The budget: replicas + 1 (the rolling update's surge pod) pods must fit
-//     spec.database.maxServerConnections, each counted as the budget counts it
-//     (v1alpha1.PoolSpec.ConnectionsPerPod: size + maxOverflow + the connections
-//     outside the pool); the overflow is cut first, then the size.
+//     spec.database.maxServerConnections, as the rollout's own budget counts them
+//     (rollout.PoolFits, each pod as v1alpha1.PoolSpec.ConnectionsPerPod: size +
+//     maxOverflow + the connections outside the pool); the overflow is cut first,
+//     then the size.
 //
-// The operator does not call it yet: status.recommendations, its Event and metrics and
-// `kubectl interviewapi recommend` are to come (docs/rollouts.md says so).
+// The operator samples the stable pods when no rollout runs and feeds every window it
+// measures to Recommend (controllers/advise.go); Next decides when the result is
+// written to status.recommendation, which `kubectl interviewapi recommend` explains.
 package advice
 
 import (
@@ -34,6 +36,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/rollout"
 )
 
 // Thresholds of the advice.
@@ -148,24 +151,26 @@ func Recommend(s Sample, b Budget) (Advice, error) {
 		why += fmt.Sprintf("; the pool %d+%d was saturated (%.0f%% in use, %.1f%% timeouts), so the demand is at least that and the advice at least doubles it",
 			s.Size, s.MaxOverflow, 100*s.Utilization, 100*s.TimeoutRatio)
 	}
-	if b.MaxServerConnections != nil {
-		budget := int64(*b.MaxServerConnections)
+	fits := func(size, overflow int32) bool {
+		return rollout.PoolFits(b.MaxServerConnections, b.Replicas, v1alpha1.PoolSpec{Size: size, MaxOverflow: &overflow})
+	}
+	if !fits(size, overflow) {
+		a.Capped = true
 		pods := int64(b.Replicas) + 1 // the rolling update's surge pod
-		perPod := func(size, overflow int32) int64 {
-			return int64(v1alpha1.PoolSpec{Size: size, MaxOverflow: &overflow}.ConnectionsPerPod())
+		if !fits(1, 0) {
+			return Advice{}, fmt.Errorf("maxServerConnections %d cannot give %d pods (replicas %d + 1 surge) one pool connection each beside the %d every pod opens outside its pool",
+				*b.MaxServerConnections, pods, b.Replicas, v1alpha1.ServerConnectionsOutsidePool)
 		}
-		if pods*perPod(size, overflow) > budget {
-			a.Capped = true
-			pool := int32(budget/pods) - v1alpha1.ServerConnectionsOutsidePool
-			if pool < 1 {
-				return Advice{}, fmt.Errorf("maxServerConnections %d cannot give %d pods (replicas %d + 1 surge) one pool connection each beside the %d every pod opens outside its pool",
-					budget, pods, b.Replicas, v1alpha1.ServerConnectionsOutsidePool)
-			}
-			size = min(size, pool)
-			overflow = min(overflow, pool-size)
-			why += fmt.Sprintf("; cut to %d+%d so that (%d replicas + 1 surge) × %d connections fits maxServerConnections %d",
-				size, overflow, b.Replicas, perPod(size, overflow), budget)
+		// The overflow goes first: it only absorbs bursts, the size serves the p99.
+		for overflow > 0 && !fits(size, overflow) {
+			overflow--
 		}
+		for size > 1 && !fits(size, overflow) {
+			size--
+		}
+		perPod := v1alpha1.PoolSpec{Size: size, MaxOverflow: &overflow}.ConnectionsPerPod()
+		why += fmt.Sprintf("; cut to %d+%d so that (%d replicas + 1 surge) × %d connections fits maxServerConnections %d",
+			size, overflow, b.Replicas, perPod, *b.MaxServerConnections)
 	}
 	a.Size, a.MaxOverflow = size, overflow
 	a.Reason = fmt.Sprintf("%s: size %d, maxOverflow %d from %.0f acquires of %d pods over %s: %s",

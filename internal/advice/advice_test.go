@@ -72,6 +72,11 @@ func TestRecommend(t *testing.T) {
 		{"capped by the budget, overflow first", healthy, Budget{Replicas: 4, MaxServerConnections: ptr(80)}, 11, 2, 50 * time.Millisecond, false, true},
 		// In 40: 5 pods × 8, 5 in the pool; the size itself is cut to 5, no overflow.
 		{"capped by the budget, size too", healthy, Budget{Replicas: 4, MaxServerConnections: ptr(40)}, 5, 0, 50 * time.Millisecond, false, true},
+		// docs/rollouts.md's worked example: 21+19 with 2 replicas in 100 is cut to
+		// 3 × (21 + o + 3) ≤ 100, o = 9.
+		{"the worked example, capped",
+			Sample{Mode: "async", Pods: 2, Window: time.Minute, Acquires: 12000, Utilization: 12.0 / 130, Size: 100, MaxOverflow: 30},
+			Budget{Replicas: 2, MaxServerConnections: ptr(100)}, 21, 9, 120 * time.Millisecond, false, true},
 		// 3 × (21 + 3) = 72 ≤ 72: fits exactly, not capped.
 		{"exactly the budget", healthy, Budget{Replicas: 2, MaxServerConnections: ptr(72)}, 11, 10, 50 * time.Millisecond, false, false},
 	} {

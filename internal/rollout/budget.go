@@ -129,3 +129,13 @@ func loadOf(obs *DeploymentState, revision v1alpha1.RevisionStatus, want int32, 
 	l.surge = l.surge || obs.replacing()
 	return l
 }
+
+// PoolFits reports whether replicas pods of pool fit budget with the one surge pod a
+// rolling update starts, counted as fitBudget and surgesFit count them: the pool
+// advice (internal/advice) asks it, so that an advised pool can be rolled out and
+// promoted without being held by the budget. A nil budget allows every pool.
+func PoolFits(budget *int32, replicas int32, pool v1alpha1.PoolSpec) bool {
+	l := load{occupied: replicas, want: replicas, conns: pool.ConnectionsPerPod(), surge: true}
+	f := fitBudget(budget, [2]load{stableTrack: l})
+	return !f.limited() && f.surge[stableTrack]
+}

@@ -220,3 +220,29 @@ func TestBudgetHoldsAStepThatCannotFit(t *testing.T) {
 		t.Errorf("progressing %+v", conditionOf(p.Status, v1alpha1.ConditionProgressing))
 	}
 }
+
+// PoolFits: (replicas + 1 surge pod) × (size + maxOverflow + 3) ≤ budget, the 3 being
+// v1alpha1.ServerConnectionsOutsidePool.
+func TestPoolFits(t *testing.T) {
+	pool := func(size, overflow int32) v1alpha1.PoolSpec {
+		return v1alpha1.PoolSpec{Size: size, MaxOverflow: &overflow}
+	}
+	budget := func(n int32) *int32 { return &n }
+	for _, tc := range []struct {
+		name     string
+		budget   *int32
+		replicas int32
+		pool     v1alpha1.PoolSpec
+		want     bool
+	}{
+		{"no budget", nil, 100, pool(1000, 1000), true},
+		{"3 × 24 in 72 exactly", budget(72), 2, pool(11, 10), true},
+		{"3 × 25 in 72", budget(72), 2, pool(11, 11), false},
+		{"the surge pod is what does not fit", budget(48), 2, pool(11, 10), false},
+		{"one replica: 2 × 4 in 8", budget(8), 1, pool(1, 0), true},
+	} {
+		if got := PoolFits(tc.budget, tc.replicas, tc.pool); got != tc.want {
+			t.Errorf("%s: PoolFits = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
