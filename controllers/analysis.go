@@ -49,6 +49,8 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 			Message: fmt.Sprintf("could not measure the canary: %v", err),
 		}, 0, nil
 	}
+	p.tap = &adviceTap{Source: src, canaryPool: req.Canary.Pool, stablePool: req.Stable.Pool}
+	src = p.tap
 	q := poolhealth.Query{
 		Namespace: in.Namespace,
 		Instance:  in.Name,

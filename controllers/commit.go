@@ -34,6 +34,7 @@ func (r *InterviewAPIReconciler) commit(ctx context.Context, p *pass) error {
 	}
 	p.recorded = true
 	r.recordDecision(p)
+	r.recordAdvice(p)
 	r.notify(p)
 	return nil
 }

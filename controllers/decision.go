@@ -67,10 +67,13 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 
 	p.input = in
 	p.plan = decision
-	if decision.Status.Canary == nil {
+	if decision.Status.Canary == nil && r.AdviceInterval <= 0 {
 		// No canary to measure: what the source kept for this instance's analyses
 		// (a scraping source's baselines) is of no use to a later rollout, whose
-		// windows start after it begins.
+		// windows start after it begins. With steady-state samples for the pool
+		// advice the source keeps the stable pods' baselines instead (one per pod,
+		// replacing the canary's: a scraping source keeps only the pods it was last
+		// asked about), until the instance goes.
 		r.Sources.Forget(p.instance.Namespace, p.instance.Name)
 	}
 	p.status = *decision.Status.DeepCopy()

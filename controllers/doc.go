@@ -14,6 +14,9 @@
 //     result, so a failing analysis and its rollback are one pass; render.go then
 //     builds the Deployments of the decision (internal/resources) before anything is
 //     written;
+//   - advise.go: the pool advice (internal/advice) from the windows the analysis
+//     measured, or from a sample of the stable pods every AdviceInterval when no
+//     rollout runs, into status.recommendation;
 //   - commit.go: the consumed control annotations are removed, the status is written
 //     (status_write.go), and the decision's Events and metrics are recorded;
 //   - deployments.go (canary, then stable), service.go, pdb.go: server-side applies

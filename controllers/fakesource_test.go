@@ -30,6 +30,8 @@ type fakeSource struct {
 	canaryP99 time.Duration
 	// mode is the database mode the canary pods report.
 	mode string
+	// canaryUtilization is the mean share of the pool the canary pods use.
+	canaryUtilization float64
 	// queries are every Measure call's query, in order.
 	queries []poolhealth.Query
 	// measured are the queries that got a full measurement.
@@ -41,7 +43,7 @@ type fakeSource struct {
 }
 
 func newFakeSource(c clock.PassiveClock, mode string) *fakeSource {
-	return &fakeSource{clock: c, mode: mode, canaryP99: healthyP99, kept: map[string]bool{}}
+	return &fakeSource{clock: c, mode: mode, canaryP99: healthyP99, canaryUtilization: defaultUtilization, kept: map[string]bool{}}
 }
 
 // For implements controllers.MetricSources.
@@ -68,6 +70,13 @@ func (f *fakeSource) setCanaryP99(d time.Duration) {
 	f.canaryP99 = d
 }
 
+// setCanaryUtilization makes the canary pods use share u of their pool from now on.
+func (f *fakeSource) setCanaryUtilization(u float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.canaryUtilization = u
+}
+
 // Measure implements poolhealth.Source.
 func (f *fakeSource) Measure(_ context.Context, q poolhealth.Query) (poolhealth.Measurement, error) {
 	f.mu.Lock()
@@ -78,6 +87,7 @@ func (f *fakeSource) Measure(_ context.Context, q poolhealth.Query) (poolhealth.
 		return poolhealth.Measurement{Pending: true, RetryAfter: q.Interval - elapsed}, nil
 	}
 	m := poolhealth.Measurement{Canary: pool(len(q.Canary), q.Interval, f.canaryP99, f.mode)}
+	m.Canary.Utilization.V = f.canaryUtilization
 	if len(q.Stable) > 0 {
 		s := pool(len(q.Stable), q.Interval, stableP99, "")
 		m.Stable = &s
@@ -98,7 +108,7 @@ func pool(pods int, window, p99 time.Duration, mode string) poolhealth.Measures 
 		Acquires:       known(400 * float64(pods)),
 		AcquireWaitP99: known(p99.Seconds()),
 		WaitResolution: 0.001,
-		Utilization:    known(0.35),
+		Utilization:    known(defaultUtilization),
 		TimeoutRatio:   known(0),
 		ErrorRatio:     known(0.001),
 	}
@@ -107,6 +117,10 @@ func pool(pods int, window, p99 time.Duration, mode string) poolhealth.Measures 
 	}
 	return m
 }
+
+// defaultUtilization is the share of the pool the fake pods use unless a test says
+// otherwise.
+const defaultUtilization = 0.35
 
 // snapshot returns copies of the queries so far and of those that were measured.
 func (f *fakeSource) snapshot() (queries, measured []poolhealth.Query) {

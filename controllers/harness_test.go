@@ -84,6 +84,13 @@ type operatorConfig struct {
 	notifications *urlallow.List
 	// requests, when set, records every request the operator sends.
 	requests *requestLog
+	// adviceInterval is the reconciler's AdviceInterval (0: no steady-state samples).
+	adviceInterval time.Duration
+}
+
+// withAdviceInterval samples the stable pods for the pool advice every d.
+func withAdviceInterval(d time.Duration) operatorOption {
+	return func(o *operatorConfig) { o.adviceInterval = d }
 }
 
 // withNotifications gives the operator a dispatcher with fast retries and the allow-list.
@@ -238,6 +245,7 @@ func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operat
 
 		ReconcileTimeout: oc.reconcileTimeout,
 		AnalysisTimeout:  oc.analysisTimeout,
+		AdviceInterval:   oc.adviceInterval,
 	}
 	if oc.notifications != nil {
 		d := controllers.NewNotifier(r.Recorder, m, notify.Options{Backoff: &wait.Backoff{Duration: 10 * time.Millisecond, Factor: 2, Steps: 3}})

@@ -68,6 +68,14 @@ type InterviewAPIReconciler struct {
 	// (--allowed-notification-urls); nil means DefaultAllowedNotificationURLs.
 	AllowedNotificationURLs *urlallow.List
 
+	// AdviceInterval is how often the stable pods are sampled for the pool advice
+	// when no rollout runs (--advice-interval, default DefaultAdviceInterval); 0
+	// takes no such samples, and only the windows of rollouts feed the advice.
+	AdviceInterval time.Duration
+
+	// advice is when each instance's next steady-state sample is due.
+	advice adviceSchedule
+
 	// analyses are the analyses in progress, interrupted when their instance changes.
 	analyses analysisFlights
 
@@ -121,6 +129,7 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			r.Notifier.Forget(req.NamespacedName)
 		}
 		r.judges.forget(req.NamespacedName)
+		r.advice.forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if err := r.plan(ctx, p); err != nil {
@@ -132,6 +141,7 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 		return ctrl.Result{}, r.failed(ctx, p, phasePlan, err)
 	}
+	r.advise(ctx, p)
 	if err := r.commit(ctx, p); err != nil {
 		if apierrors.IsConflict(err) {
 			// The instance changed since the cache read it, often by this operator's

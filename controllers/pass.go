@@ -55,6 +55,11 @@ type pass struct {
 	notifyTargets []notify.Target
 	notifyRefused []string
 
+	// tap keeps the windows this pass's analysis measured, for the pool advice;
+	// adviceChanged is set when the advice changed materially (advise).
+	tap           *adviceTap
+	adviceChanged bool
+
 	// result is returned to the controller (a requeue for timed work).
 	result ctrl.Result
 }

@@ -12,7 +12,9 @@ import (
 // updateStatus writes p.status if it differs from the stored one: none in a steady
 // state. The status is whole already: the rollout engine decided all of it from what
 // the pass observed (rollout.Plan.Status), or a failed phase added its failure to it
-// (rollout.StatusAfterFailure); the reconciler changes none of it.
+// (rollout.StatusAfterFailure); the reconciler changes none of it, but for
+// status.recommendation, which advise.go sets when internal/advice.Next says it
+// changed materially.
 func (r *InterviewAPIReconciler) updateStatus(ctx context.Context, p *pass) error {
 	r.Metrics.RolloutObserved(p.instance.Namespace, p.instance.Name, rollout.PhaseNumber(p.status.Phase), p.status.CanaryWeight)
 	if equality.Semantic.DeepEqual(p.instance.Status, p.status) {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/interviewapi/operator/controllers"
+	"github.com/interviewapi/operator/internal/advice"
 	"github.com/interviewapi/operator/internal/poolhealth"
 	"github.com/interviewapi/operator/internal/urlallow"
 )
@@ -45,6 +46,8 @@ type options struct {
 	// reconcileTimeout bounds one reconcile pass, analysisTimeout the analysis in it.
 	reconcileTimeout time.Duration
 	analysisTimeout  time.Duration
+	// adviceInterval is how often the stable pods are sampled for the pool advice.
+	adviceInterval time.Duration
 }
 
 // logLevels maps --log-level to zap's levels; controller-runtime's V(1) logs are debug.
@@ -100,6 +103,8 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		"Deadline of one reconcile pass of one instance, every API request and analysis in it included.")
 	fs.DurationVar(&o.analysisTimeout, "analysis-timeout", controllers.DefaultAnalysisTimeout,
 		"Deadline of one analysis (its scrapes or Prometheus queries); a source that has not answered by then makes it inconclusive. A change of the instance interrupts it at once.")
+	fs.DurationVar(&o.adviceInterval, "advice-interval", controllers.DefaultAdviceInterval,
+		"How often the server pods of an instance with no rollout are sampled (one window of their /metrics) for the pool advice in status.recommendation; 0 samples none, and only rollouts' windows feed the advice.")
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info or error (--zap-log-level, when given, wins).")
 	fs.BoolVar(&o.showVersion, "version", false, "Print the version and exit.")
 	config.RegisterFlags(fs)
@@ -128,6 +133,9 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	}
 	if o.scrapeTimeout > o.analysisTimeout {
 		return o, fmt.Errorf("--scrape-timeout %s is longer than --analysis-timeout %s: a slow pod would fail the whole analysis", o.scrapeTimeout, o.analysisTimeout)
+	}
+	if o.adviceInterval != 0 && o.adviceInterval < advice.MinWindow {
+		return o, fmt.Errorf("--advice-interval %s: want 0 or at least %s, the shortest window the pool advice rests on", o.adviceInterval, advice.MinWindow)
 	}
 	if o.prometheusMinRange <= 0 {
 		return o, fmt.Errorf("--prometheus-min-range %s: want a positive duration", o.prometheusMinRange)

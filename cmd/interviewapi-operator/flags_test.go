@@ -71,6 +71,7 @@ func TestParseFlagsRejects(t *testing.T) {
 		"allowed URL with userinfo":    {"--allowed-prometheus-urls=http://a.svc@evil"},
 		"allowed URL of a scheme":      {"--allowed-prometheus-urls=file:///etc"},
 		"notification URL of a scheme": {"--allowed-notification-urls=ftp://hooks.svc"},
+		"advice windows too short":     {"--advice-interval=10s"},
 	}
 	for name, args := range cases {
 		if _, err := parseFlags(args, io.Discard); err == nil {
@@ -171,5 +172,21 @@ func TestParseNotificationAllowFlag(t *testing.T) {
 	}
 	if o.allowedNotifications.Check("https://webhook.example.com/rollouts/prod") != nil || o.allowedNotifications.Check("https://hooks.slack.com/services/x") == nil {
 		t.Error("--allowed-notification-urls does not replace the default list")
+	}
+}
+
+func TestParseAdviceInterval(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, controllers.DefaultAdviceInterval},
+		{[]string{"--advice-interval=0"}, 0},
+		{[]string{"--advice-interval=30s"}, 30 * time.Second},
+	} {
+		o, err := parseFlags(tc.args, io.Discard)
+		if err != nil || o.adviceInterval != tc.want {
+			t.Errorf("%v: advice interval %s (%v), want %s", tc.args, o.adviceInterval, err, tc.want)
+		}
 	}
 }

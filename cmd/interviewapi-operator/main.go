@@ -118,6 +118,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		MaxConcurrentReconciles: o.maxConcurrentReconciles,
 		ReconcileTimeout:        o.reconcileTimeout,
 		AnalysisTimeout:         o.analysisTimeout,
+		AdviceInterval:          o.adviceInterval,
 		Notifier:                notifier,
 		AllowedNotificationURLs: o.allowedNotifications,
 	}
@@ -136,7 +137,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log.Info("starting the operator", "version", version, "host", cfg.Host, "namespaces", namespaces,
 		"leaderElection", o.leaderElect, "metrics", o.metricsAddr, "metricsSecure", o.metricsSecure, "probes", o.probeAddr,
-		"allowedPrometheusURLs", o.allowedPrometheus.String(), "allowedNotificationURLs", o.allowedNotifications.String())
+		"allowedPrometheusURLs", o.allowedPrometheus.String(), "allowedNotificationURLs", o.allowedNotifications.String(),
+		"adviceInterval", o.adviceInterval)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run the manager: %w", err)
 	}

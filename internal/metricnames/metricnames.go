@@ -94,3 +94,10 @@ func Server() []string {
 
 // Histograms lists the server's histograms, whose series carry the suffixes above.
 func Histograms() []string { return []string{PoolAcquireDuration, HTTPRequestDuration} }
+
+// The operator's pool advice (internal/opmetrics, status.recommendation), labelled by
+// namespace and name: gauges of the advised pool.size and pool.maxOverflow per pod.
+const (
+	PoolRecommendedSize        = "interviewapi_pool_recommended_size"
+	PoolRecommendedMaxOverflow = "interviewapi_pool_recommended_max_overflow"
+)

@@ -23,6 +23,7 @@ type Metrics struct {
 	rollout       rolloutMetrics
 	notifications notificationMetrics
 	analysis      analysisMetrics
+	advice        adviceMetrics
 }
 
 // New makes the metrics of an operator of the given version.
@@ -51,6 +52,7 @@ func New(version string) *Metrics {
 		rollout:       newRolloutMetrics(),
 		notifications: newNotificationMetrics(),
 		analysis:      newAnalysisMetrics(),
+		advice:        newAdviceMetrics(),
 	}
 	m.buildInfo.WithLabelValues(version).Set(1)
 	return m
@@ -62,6 +64,7 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 	collectors = append(collectors, m.rollout.collectors()...)
 	collectors = append(collectors, m.notifications.collectors()...)
 	collectors = append(collectors, m.analysis.collectors()...)
+	collectors = append(collectors, m.advice.collectors()...)
 	var errs []error
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {

@@ -131,4 +131,5 @@ func (m *Metrics) Forget(namespace, name string) {
 	r.stepDuration.DeletePartialMatch(labels)
 	m.notifications.results.DeletePartialMatch(labels)
 	m.analysis.forget(labels)
+	m.advice.forget(labels)
 }
