@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
@@ -156,6 +157,40 @@ func TestCommandsAgainstAPIServer(t *testing.T) {
 		if got := k.get(t, "first-rollout"); !got.Spec.Database.Async.Enabled {
 			t.Errorf("a refused rollback changed the spec")
 		}
+	})
+
+	t.Run("recommend explains the advice, --apply patches the pool once", func(t *testing.T) {
+		k.store(t, advisedInstance("starving"))
+		assertGolden(t, "recommend_starving", k.succeed(t, "recommend", "starving"))
+		before := k.get(t, "starving")
+		out := k.succeed(t, "recommend", "starving", "--apply")
+		got := k.get(t, "starving")
+		if p := got.Spec.Database.Pool; p.SizeOrDefault() != 4 || p.MaxOverflowOrDefault() != 5 || p.TimeoutOrDefault() != before.Spec.Database.Pool.TimeoutOrDefault() {
+			t.Errorf("pool after --apply %s, want 4+5 and the rest unchanged", p)
+		}
+		if got.Spec.Image != before.Spec.Image || !got.Spec.Database.Async.Enabled || got.Spec.ReplicasOrDefault() != 4 {
+			t.Errorf("--apply changed more than the pool: %+v", got.Spec)
+		}
+		assertOneLine(t, out, appliedMessage(before, got))
+		version := got.ResourceVersion
+		assertOneLine(t, k.succeed(t, "recommend", "starving", "--apply"), "interviewapi starving already runs the advised pool 4+5: nothing to apply")
+		if after := k.get(t, "starving").ResourceVersion; after != version {
+			t.Errorf("an advice already applied wrote the object (resourceVersion %s → %s)", version, after)
+		}
+	})
+
+	t.Run("recommend --apply refuses a rollout in progress and a budget it breaks", func(t *testing.T) {
+		obj := advisedInstance("budget")
+		obj.Spec.Database.MaxServerConnections = ptr.To[int32](50)
+		k.store(t, obj)
+		k.fail(t, "does not fit spec.database.maxServerConnections 50", "recommend", "budget", "--apply")
+		if p := k.get(t, "budget").Spec.Database.Pool; p.SizeOrDefault() != 1 {
+			t.Errorf("a refused --apply changed the pool to %s", p)
+		}
+		rolling := progressingInstance("rolling")
+		rolling.Status.Recommendation = advisedInstance("rolling").Status.Recommendation
+		k.store(t, rolling)
+		k.fail(t, "is rolling out revision", "recommend", "rolling", "--apply")
 	})
 
 	t.Run("shell completion offers the names of the namespace", func(t *testing.T) {

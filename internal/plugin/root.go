@@ -1,7 +1,8 @@
 // Package plugin is the kubectl plugin `kubectl interviewapi`: it shows the rollout of an
 // InterviewAPI (steps, weight, last analysis, history) and steers it (promote, abort,
 // retry, pause, resume, rollback) through the annotations and spec fields the operator
-// watches. Output is built by pure render functions; only instances talks to the API
+// watches, and explains the pool size the operator advises (recommend, --apply rolls it
+// out). Output is built by pure render functions; only instances talks to the API
 // server.
 package plugin
 
@@ -50,7 +51,8 @@ func NewRootCommand(out, errOut io.Writer, now func() time.Time) *cobra.Command 
 		Short: "Watch and steer the canary rollouts of InterviewAPI resources",
 		Long: `kubectl interviewapi shows the rollout of an InterviewAPI (its steps, canary weight,
 last pool-health analysis, the analyses of the rollout, conditions and history) and steers it: promote, abort,
-retry, pause, resume, and rollback to the previous promoted database revision.`,
+retry, pause, resume, and rollback to the previous promoted database revision. It explains the
+pool size the operator advises from the measured load, and applies it as a canary.`,
 		Example: `  # Follow a rollout step by step, for at most 10 minutes
   kubectl interviewapi status interview-api --watch --timeout 10m
 
@@ -67,7 +69,11 @@ retry, pause, resume, and rollback to the previous promoted database revision.`,
 
   # Return to the previous promoted mode and pool (e.g. async back to sync)
   kubectl interviewapi history interview-api
-  kubectl interviewapi rollback interview-api -n production`,
+  kubectl interviewapi rollback interview-api -n production
+
+  # The pool size the measured load needs, and a canary of it
+  kubectl interviewapi recommend interview-api
+  kubectl interviewapi recommend interview-api --apply`,
 		Annotations: map[string]string{
 			// Help and errors then say "kubectl interviewapi", the way users call it.
 			cobra.CommandDisplayNameAnnotation: "kubectl interviewapi",
@@ -88,6 +94,7 @@ retry, pause, resume, and rollback to the previous promoted database revision.`,
 		newHistoryCommand(a),
 		newAnalysesCommand(a),
 		newRollbackCommand(a),
+		newRecommendCommand(a),
 		newVersionCommand(a),
 	)
 	return root

@@ -25,6 +25,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"resume without name", []string{"resume"}, "missing NAME"},
 		{"history without name", []string{"history"}, "missing NAME"},
 		{"rollback without name", []string{"rollback"}, "missing NAME"},
+		{"recommend without name", []string{"recommend", "--apply"}, "missing NAME"},
 		{"two names", []string{"abort", "a", "b"}, `error: abort takes one NAME, got 2 arguments ["a" "b"]`},
 		{"invalid name", []string{"status", "Not_A_Name"}, `error: "Not_A_Name" is not a valid InterviewAPI name`},
 		{"unknown command", []string{"frobnicate"}, `error: unknown command "frobnicate" for "kubectl interviewapi"`},
