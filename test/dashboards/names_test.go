@@ -92,3 +92,33 @@ func seriesFamily(name string) string {
 	}
 	return name
 }
+
+// operatorAdviceMetric matches the operator's pool-advice metrics in a query.
+var operatorAdviceMetric = regexp.MustCompile(`\binterviewapi_pool_[a-z_]+`)
+
+// TestDashboardShowsTheAdvice: the pool-health dashboard shows the advised pool
+// beside the running one, under the names the operator exports it as.
+func TestDashboardShowsTheAdvice(t *testing.T) {
+	for _, f := range []string{"config/grafana/interviewapi-pool-health.json", "charts/interviewapi-operator/files/dashboards/interviewapi-pool-health.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		known := []string{metricnames.PoolRecommendedSize, metricnames.PoolRecommendedMaxOverflow}
+		used := map[string]bool{}
+		for _, name := range operatorAdviceMetric.FindAllString(string(b), -1) {
+			if !slices.Contains(known, name) {
+				t.Errorf("%s reads %s, which the operator does not export (internal/metricnames)", f, name)
+			}
+			used[name] = true
+		}
+		for _, name := range known {
+			if !used[name] {
+				t.Errorf("%s does not show %s", f, name)
+			}
+		}
+		if !strings.Contains(string(b), metricnames.PoolMaxConnections) {
+			t.Errorf("%s does not show the running pool beside the advice", f)
+		}
+	}
+}
