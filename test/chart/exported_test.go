@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/metricnames"
 	"github.com/interviewapi/operator/test/envtest"
 	"github.com/interviewapi/operator/test/pgtest"
 )
@@ -160,7 +161,33 @@ func operatorSeries(t *testing.T, bin string) map[string]bool {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return seriesNames(scrape(t, "http://"+metricsAddr+"/metrics"))
+
+	// The advised pool's gauges exist once status.recommendation holds an advice (the
+	// envtest has no pods to measure, so the test writes one) and a pass has seen it:
+	// a label change brings one.
+	var got iapiv1alpha1.InterviewAPI
+	if err := env.Client.Get(ctx, clientKey(ns, sample.Name), &got); err != nil {
+		t.Fatal(err)
+	}
+	size, overflow := int32(4), int32(5)
+	got.Status.Recommendation = &iapiv1alpha1.PoolRecommendation{Time: metav1.Now(), Mode: "sync", Size: &size, MaxOverflow: &overflow, Reason: "written by the test"}
+	if err := env.Client.Status().Update(ctx, &got); err != nil {
+		t.Fatalf("write status.recommendation: %v", err)
+	}
+	got.Labels = map[string]string{"exported-test": "advice"}
+	if err := env.Client.Update(ctx, &got); err != nil {
+		t.Fatalf("label the sample: %v", err)
+	}
+	for {
+		names := seriesNames(scrape(t, "http://"+metricsAddr+"/metrics"))
+		if names[metricnames.PoolRecommendedSize] {
+			return names
+		}
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("the operator exported no %s within 30s of an advice in status\noutput:\n%s", metricnames.PoolRecommendedSize, p.output.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // writeKubeconfig writes a kubeconfig for the test API server's admin user.
