@@ -4,34 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/interviewapi/operator/internal/generator"
 	"github.com/interviewapi/operator/internal/store"
 	"github.com/interviewapi/operator/internal/store/storetest"
 )
-
-// fakeClock is the service's clock, moved by the test.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // TestReferenceDataFollowsTheSchemaVersion pins the cache of the taxonomy and the
 // question bank on real PostgreSQL, in both engines: parse-jd uses the taxonomy (and,
@@ -44,7 +26,7 @@ func TestReferenceDataFollowsTheSchemaVersion(t *testing.T) {
 			url := storetest.MigratedDatabase(t)
 			storetest.SeedFixtureBank(t, url)
 			st, rec := storetest.OpenStore(t, e, url, storetest.Settings())
-			clock := &fakeClock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+			clock := clocktesting.NewFakeClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 			svc := New(Deps{Store: st, Generator: generator.Fallback{Secondary: generator.Builtin{}},
 				Pool: rec, Log: slog.New(slog.DiscardHandler), Clock: clock.Now})
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -72,7 +54,7 @@ func TestReferenceDataFollowsTheSchemaVersion(t *testing.T) {
 			}
 
 			migrate(t, ctx, url)
-			clock.Add(ReferenceCheckInterval - time.Second)
+			clock.Step(ReferenceCheckInterval - time.Second)
 			// Within the interval the taxonomy is the loaded version's (no Gamma Ops
 			// yet); the async engine's bank too, the sync engine reads the bank per
 			// request (parsejd.go) and sees the new Alphalang question.
@@ -83,7 +65,7 @@ func TestReferenceDataFollowsTheSchemaVersion(t *testing.T) {
 			if got := bankIDs(); !slices.Equal(got, within) {
 				t.Fatalf("within the check interval the bank questions are %v, want %v", got, within)
 			}
-			clock.Add(time.Second)
+			clock.Step(time.Second)
 			after := []string{"t-q-alpha-e1", "t-q-alpha-e2", "t-q-alpha-e3", "t-q-gamma-e1"}
 			if got := bankIDs(); !slices.Equal(got, after) {
 				t.Fatalf("after the check interval the bank questions are %v, want the new version's %v", got, after)
