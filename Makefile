@@ -3,6 +3,18 @@
 # project itself from the Go module proxy (see hack/tools/).
 
 GO ?= go
+# The Go release that builds, vets and tests the project's own code. This machine's Go
+# (1.26.8) carries standard-library vulnerabilities that govulncheck reports in our
+# binaries (fixed in go1.26.10 and go1.27.3), so the go command fetches go1.27.3 from the
+# Go module proxy once (about 76 MB) and runs it for every target here. The pinned tools
+# under hack/tools are other projects' programs that only tests and the local cluster
+# use: they are built with the machine's own Go ($(TOOLS_GO)), and so are run the two that
+# load our packages with their own type checker (controller-gen, golangci-lint).
+# govulncheck is the exception: it must type-check our code as go1.27.3 compiles it (a
+# dependency has go1.27-only files), so it is built with go1.27.3.
+PROJECT_GOTOOLCHAIN ?= go1.27.3
+export GOTOOLCHAIN := $(PROJECT_GOTOOLCHAIN)
+TOOLS_GO := GOTOOLCHAIN=local $(GO)
 BIN := $(CURDIR)/bin
 K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
@@ -50,14 +62,14 @@ demo: tools build $(call node_images,$(DEMO_NODE)) ## The whole product on this 
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests under config/ from the API markers.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
-	$(CONTROLLER_GEN) rbac:roleName=metrics-auth-role paths="./cmd/interviewapi-operator/..." output:rbac:stdout > config/rbac/metrics_auth_role.yaml
+	GOTOOLCHAIN=local $(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	GOTOOLCHAIN=local $(CONTROLLER_GEN) rbac:roleName=metrics-auth-role paths="./cmd/interviewapi-operator/..." output:rbac:stdout > config/rbac/metrics_auth_role.yaml
 	$(GO) run ./hack/chartsync
 	$(GO) run ./hack/gendocs
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods for the API types.
-	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+	GOTOOLCHAIN=local $(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: fmt
 fmt: ## Run go fmt.
@@ -73,14 +85,14 @@ tidy-check: ## Fail when go.mod or go.sum is not what `go mod tidy` makes of the
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml).
-	$(GOLANGCI_LINT) run ./...
+	GOTOOLCHAIN=local $(GOLANGCI_LINT) run ./...
 
 .PHONY: vulncheck
 vulncheck: $(GOVULNCHECK) $(VULNDB)/index/db.json ## Run govulncheck offline against the database of the pinned golang.org/x/vulndb.
 	$(GOVULNCHECK) -db file://$(VULNDB) ./...
 
 .PHONY: test
-test: tools manifests generate fmt vet tidy-check ## Run every test: unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
+test: tools manifests generate fmt vet tidy-check lint vulncheck ## Run every test: the gates (generated files, gofmt, vet, go.mod tidy, golangci-lint, govulncheck), unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
 	hack/postgres.sh run $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz
 	@if [ "$(SKIP_E2E)" = 1 ]; then echo "SKIP_E2E=1: end-to-end tests not run"; elif [ -d test/e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
@@ -182,20 +194,20 @@ node-tools: $(NODE_K8S_TOOLS) $(CONTAINERD_TOOLS) ## Build kubelet, kube-proxy, 
 # The binaries are rebuilt only when the pinned versions (the tools' go.mod) change.
 $(K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
 	@echo "building kube-apiserver, kube-controller-manager, kubectl $$(awk '/^require k8s.io\/kubernetes/{print $$3}' $<) into $(K8S_BIN) (the first build takes several minutes)"
-	cd hack/tools/kubernetes && $(GO) build -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+	cd hack/tools/kubernetes && $(TOOLS_GO) build -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
 	@touch $(K8S_TOOLS)
 
 $(K8S_BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
 	@echo "building etcd into $(K8S_BIN)"
-	cd hack/tools/etcd && $(GO) build -o $@ go.etcd.io/etcd/server/v3
+	cd hack/tools/etcd && $(TOOLS_GO) build -o $@ go.etcd.io/etcd/server/v3
 
 $(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum
 	@echo "building helm into $(BIN)"
-	cd hack/tools/helm && $(GO) build -o $@ helm.sh/helm/v3/cmd/helm
+	cd hack/tools/helm && $(TOOLS_GO) build -o $@ helm.sh/helm/v3/cmd/helm
 
 $(CONTROLLER_GEN): hack/tools/controller-tools/go.mod hack/tools/controller-tools/go.sum
 	@echo "building controller-gen into $(BIN)"
-	cd hack/tools/controller-tools && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+	cd hack/tools/controller-tools && $(TOOLS_GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 
 # Service discovery other than static, file, HTTP and Kubernetes is left out: each
 # other SD plugin brings a cloud SDK to compile. Kubernetes SD is what the end-to-end
@@ -203,7 +215,7 @@ $(CONTROLLER_GEN): hack/tools/controller-tools/go.mod hack/tools/controller-tool
 # are in hack/tools/prometheus/build-tags, so that changing them rebuilds the tools.
 $(PROMETHEUS_TOOLS) &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/tools/prometheus/build-tags
 	@v=$$(awk '/^require github.com\/prometheus\/prometheus/{print $$3}' $<); echo "building prometheus, promtool $$v into $(BIN)"; \
-	cd hack/tools/prometheus && $(GO) build -tags "$$(cat build-tags)" -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+	cd hack/tools/prometheus && $(TOOLS_GO) build -tags "$$(cat build-tags)" -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 	@touch $(PROMETHEUS_TOOLS)
 
 # kubelet, kube-proxy and kube-scheduler report the pinned version (in --version, the
@@ -217,7 +229,7 @@ K8S_LDFLAGS = -X $(K8S_VERSION_PKG).gitVersion=$(K8S_VERSION) \
 
 $(NODE_K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
 	@echo "building kubelet, kube-proxy, kube-scheduler $(K8S_VERSION) into $(K8S_BIN) (the first build takes several minutes)"
-	cd hack/tools/kubernetes && $(GO) build -ldflags "$(K8S_LDFLAGS)" -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kube-scheduler
+	cd hack/tools/kubernetes && $(TOOLS_GO) build -ldflags "$(K8S_LDFLAGS)" -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kube-scheduler
 	@touch $(NODE_K8S_TOOLS)
 
 # containerd without cgo and without the snapshotters the node does not use (it runs
@@ -227,12 +239,12 @@ CONTAINERD_LDFLAGS = -X github.com/containerd/containerd/v2/version.Version=$(CO
 
 $(CONTAINERD_TOOLS) &: hack/tools/containerd/go.mod hack/tools/containerd/go.sum
 	@echo "building containerd, containerd-shim-runc-v2, ctr $(CONTAINERD_VERSION) into $(CONTAINERD_BIN)"
-	cd hack/tools/containerd && CGO_ENABLED=0 $(GO) build -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "$(CONTAINERD_LDFLAGS)" -o $(CONTAINERD_BIN)/ github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
+	cd hack/tools/containerd && CGO_ENABLED=0 $(TOOLS_GO) build -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "$(CONTAINERD_LDFLAGS)" -o $(CONTAINERD_BIN)/ github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
 	@touch $(CONTAINERD_TOOLS)
 
 $(GOLANGCI_LINT): hack/tools/golangci-lint/go.mod hack/tools/golangci-lint/go.sum
 	@echo "building golangci-lint into $(BIN)"
-	cd hack/tools/golangci-lint && $(GO) build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	cd hack/tools/golangci-lint && $(TOOLS_GO) build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
 $(GOVULNCHECK): hack/tools/vuln/go.mod hack/tools/vuln/go.sum
 	@echo "building govulncheck into $(BIN)"
@@ -243,5 +255,5 @@ $(GOVULNCHECK): hack/tools/vuln/go.mod hack/tools/vuln/go.sum
 $(VULNDB)/index/db.json: hack/tools/vuln/go.mod hack/tools/vuln/go.sum
 	@echo "building the Go vulnerability database into $(VULNDB)"
 	rm -rf $(VULNDB)
-	cd hack/tools/vuln && $(GO) run golang.org/x/vulndb/cmd/indexdb \
-	  -vulns "$$($(GO) list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv" -out $(VULNDB)
+	cd hack/tools/vuln && $(TOOLS_GO) run golang.org/x/vulndb/cmd/indexdb \
+	  -vulns "$$($(TOOLS_GO) list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv" -out $(VULNDB)

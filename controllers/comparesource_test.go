@@ -48,7 +48,6 @@ type compareSource struct {
 	base   time.Time
 	last   time.Time
 	totals [2]poolhealth.Delta
-	looks  int
 }
 
 // For implements controllers.MetricSources.
@@ -76,7 +75,6 @@ func (f *compareSource) Measure(_ context.Context, q poolhealth.Query) (poolheal
 		add(&f.totals[1], f.stable(at), len(q.Stable))
 	}
 	f.last = now
-	f.looks++
 	c := cloneDelta(f.totals[0])
 	c.Window, c.Modes = now.Sub(f.base), map[string]int{"async": len(q.Canary)}
 	m := poolhealth.Measurement{Canary: c.Measures(), CanaryDelta: c}
@@ -121,13 +119,6 @@ func add(d *poolhealth.Delta, l podLoad, pods int) {
 	d.Requests.ServerErrors += l.requests * n * l.errors
 	*d.AcquiredSeconds += 10 * n * l.usage
 	*d.CapacitySeconds += 10 * n
-}
-
-// lookCount is how many looks returned the step's totals.
-func (f *compareSource) lookCount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.looks
 }
 
 // cloneDelta copies a delta, so that a returned measurement never changes with the

@@ -55,7 +55,7 @@ func NewNotifier(recorder events.EventRecorder, m *opmetrics.Metrics, opts notif
 // notifiable reports whether a rollout Event is a decision worth telling: all are,
 // but an inconclusive analysis below its limit, which changes nothing.
 func notifiable(e rollout.Event) bool {
-	return !(e.Reason == iapiv1alpha1.ReasonAnalysisInconclusive && e.Type == corev1.EventTypeNormal)
+	return e.Reason != iapiv1alpha1.ReasonAnalysisInconclusive || e.Type != corev1.EventTypeNormal
 }
 
 // checkNotifications resolves the instance's receivers when the pass needs them: it
@@ -129,7 +129,7 @@ func (r *InterviewAPIReconciler) receiverURL(ctx context.Context, in *iapiv1alph
 	}
 	ref := n.URLSecretRef
 	if r.APIReader == nil {
-		return "", fmt.Errorf("Secret %s: the operator has no uncached reader to read it with", ref.Name)
+		return "", fmt.Errorf("secret %s: the operator has no uncached reader to read it with", ref.Name)
 	}
 	var s corev1.Secret
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: in.Namespace, Name: ref.Name}, &s); err != nil {
@@ -138,7 +138,7 @@ func (r *InterviewAPIReconciler) receiverURL(ctx context.Context, in *iapiv1alph
 	v, ok := s.Data[ref.Key]
 	url := strings.TrimSpace(string(v))
 	if !ok || url == "" {
-		return "", fmt.Errorf("Secret %s has no key %q with an address", ref.Name, ref.Key)
+		return "", fmt.Errorf("secret %s has no key %q with an address", ref.Name, ref.Key)
 	}
 	return url, nil
 }

@@ -97,14 +97,20 @@ func startOperator(bin, kubeconfig, logPath string, extraArgs []string) (*operat
 
 func (p *operatorProcess) pid() int { return p.cmd.Process.Pid }
 
-// stop sends SIGTERM and waits for the operator to exit.
-func (p *operatorProcess) stop() {
+// stop sends SIGTERM and waits for the operator to exit; an operator that does not
+// exit cleanly within 20 s (it is killed then) is an error: the benchmark's figures
+// come from an operator that shut down as users' do.
+func (p *operatorProcess) stop() error {
 	_ = p.cmd.Process.Signal(os.Interrupt)
 	select {
-	case <-p.done:
+	case err := <-p.done:
+		if err != nil {
+			return fmt.Errorf("the operator exited after SIGTERM with: %w", err)
+		}
+		return nil
 	case <-time.After(20 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.done
+		return fmt.Errorf("the operator had not exited 20s after SIGTERM and was killed (%v)", <-p.done)
 	}
 }
 
@@ -139,11 +145,7 @@ func cpuShare(a, b usage) float64 {
 
 // operatorMetrics are the operator's own figures read from its /metrics.
 type operatorMetrics struct {
-	reconcile []bucket // controller_runtime_reconcile_time_seconds
-	queueWait []bucket // workqueue_queue_duration_seconds
-	// api is rest_client_request_duration_seconds over every verb and host: how long
-	// the API server took to answer the operator.
-	api        []bucket
+	reconcile  []bucket // controller_runtime_reconcile_time_seconds
 	reconciles float64
 }
 

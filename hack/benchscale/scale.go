@@ -143,7 +143,11 @@ func runScale(ctx context.Context, o options, bin, dir, logs string, n, rollouts
 	if err != nil {
 		return r, err
 	}
-	defer op.stop()
+	defer func() {
+		if err := op.stop(); err != nil {
+			fmt.Fprintf(stderr, "  operator of the %d-instance run: %v\n", n, err)
+		}
+	}()
 	opStart := time.Now()
 	u0 := usage{at: opStart}
 

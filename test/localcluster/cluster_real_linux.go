@@ -15,7 +15,7 @@ import (
 // newRealNode claims the machine for a real node (cleaning up after a crashed one)
 // before the cluster's directory is emptied: a crashed node may have left mounts in it.
 func newRealNode(ctx context.Context, opts Options) (*realNode, error) {
-	var w io.Writer = io.Discard
+	w := io.Discard
 	if opts.Log != nil {
 		w = opts.Log
 	}

@@ -104,7 +104,6 @@ type controlPlane struct {
 	layout    layout
 	k8sBinDir string
 	creds     *credentials
-	logf      func(format string, args ...any)
 	// net says where the control plane runs: on the host's loopback (process node)
 	// or inside the real node's network namespace.
 	net controlPlaneNet
