@@ -71,6 +71,12 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 func check(ctx context.Context, cfg *rest.Config, o checkOptions, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
+	// The checks send one request at a time, one per --interval, so they need no
+	// client-side rate limit. client-go's default one (5/s) would otherwise fail a try it
+	// predicts cannot start before the deadline with an error about the limiter, and that
+	// error, not the cluster's answer, would be the check's last word.
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS = -1 // negative: no rate limiter (rest.Config)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
