@@ -26,6 +26,8 @@ func TestE2E(t *testing.T) {
 		{"StarvingPoolRolledBackByAnalysis", testStarvingPoolRolledBack},
 		// Issue 14 point 7: the analysis and the dashboards on a real Prometheus.
 		{"AnalysisThroughPrometheusAndDashboards", testAnalysisThroughPrometheus},
+		// Issue 12: every decision of a promotion and of a rollback notified.
+		{"NotificationsOfAPromotionAndARollback", testNotificationsOfEveryDecision},
 		{"OperatorKilledDuringStep2Resumes", testOperatorKilledResumes},
 		{"DatabaseOutageDuringCanaryNeverPromotes", testDatabaseOutage},
 		{"InClusterOperatorThroughItsRBAC", testInClusterOperator},

@@ -115,6 +115,8 @@ type scenario struct {
 type scenarioOptions struct {
 	// noOperator leaves reconciling to an operator the scenario deploys itself.
 	noOperator bool
+	// operatorArgs are more flags of the scenario's operator.
+	operatorArgs []string
 }
 
 // newScenario prepares a namespace named after the test with a database of its own
@@ -138,7 +140,7 @@ func (e *env) newScenario(t *testing.T, name string, o scenarioOptions) *scenari
 	}
 	t.Cleanup(s.cleanup)
 	if !o.noOperator {
-		s.startOperator(framework.OperatorOptions{})
+		s.startOperator(framework.OperatorOptions{ExtraArgs: o.operatorArgs})
 	}
 	return s
 }

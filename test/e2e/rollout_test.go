@@ -146,3 +146,26 @@ func (s *scenario) waitPods(timeout time.Duration, what string, cond func(framew
 		s.t.Fatal(err)
 	}
 }
+
+// waitPromotedPool waits until the stable track runs pool size+overflow with no
+// canary and every pod settled; a rollback fails the test.
+func (s *scenario) waitPromotedPool(size, overflow int32) {
+	s.t.Helper()
+	in, err := framework.WaitInstance(s.t.Context(), s.env.client, s.key, rolloutTimeout, fmt.Sprintf("pool %d+%d promoted", size, overflow),
+		func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
+			st := in.Status
+			if st.Phase == iapiv1alpha1.PhaseRolledBack {
+				return true, "rolled back"
+			}
+			p := st.Stable
+			return st.Canary == nil && p != nil && p.Pool.SizeOrDefault() == size && p.Pool.MaxOverflowOrDefault() == overflow, "not promoted yet"
+		})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if in.Status.Phase == iapiv1alpha1.PhaseRolledBack {
+		s.t.Fatalf("pool %d+%d was rolled back: %s", size, overflow, framework.StatusLine(in))
+	}
+	s.waitAllPodsOn(int(in.Spec.ReplicasOrDefault()), "sync", 2*time.Minute)
+	s.t.Logf("pool %d+%d promoted: %s", size, overflow, framework.StatusLine(in))
+}
