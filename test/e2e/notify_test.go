@@ -133,7 +133,7 @@ func testNotificationsOfEveryDecision(t *testing.T, e *env) {
 		pl := r.payload
 		at, timeErr := time.Parse(time.RFC3339, pl.Time)
 		if r.err != nil || pl.APIVersion != notify.PayloadAPIVersion || pl.Kind != notify.PayloadKind || len(pl.ID) != 20 || r.header != pl.ID ||
-			timeErr != nil || at.Before(in.CreationTimestamp.Time.Add(-time.Second)) ||
+			timeErr != nil || at.Before(in.CreationTimestamp.Add(-time.Second)) ||
 			pl.Instance.Namespace != s.ns || pl.Instance.Name != s.key.Name || pl.Instance.UID != uid || pl.Message == "" || pl.Phase == "" || pl.StableRevision == "" {
 			t.Errorf("payload %d (%s): %+v, header %q, %v", i, pl.Decision, pl, r.header, r.err)
 		}
