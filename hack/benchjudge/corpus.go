@@ -84,6 +84,12 @@ func aaChange(base revision) func(int) revision {
 
 func fixed(r revision) func(int) revision { return func(int) revision { return r } }
 
+// promotedChange is an improvement's revision at repetition k: r with the recycle age
+// of aaChange. A promoted revision that is patched back and then asked for again is
+// a fast rollback, applied without a canary (docs/rollouts.md); a new revision at
+// every repetition keeps each one a canary.
+func promotedChange(r revision) func(int) revision { return aaChange(r) }
+
 // corpus is every scenario, in the order they run.
 func corpus() []scenario {
 	syncSmall := revision{pool: smallPool}
@@ -94,9 +100,9 @@ func corpus() []scenario {
 		{name: "aa-low", group: groupAA, what: "recycle 1h → 1h0m(k+1)s, low load", base: syncSmall, change: aaChange(syncSmall), load: low, interval: 5 * time.Second},
 
 		{name: "sync-to-async", group: groupImprovement, what: "sync → async (pool 5+5), steady load", base: syncSmall,
-			change: fixed(revision{async: true, pool: smallPool}), load: steady, interval: 5 * time.Second},
+			change: promotedChange(revision{async: true, pool: smallPool}), load: steady, interval: 5 * time.Second},
 		{name: "larger-pool", group: groupImprovement, what: "sync pool 2+0 → 10+0, bursty load", base: tiny,
-			change: fixed(revision{pool: pool(10, 0, 30*time.Second, time.Hour)}), load: bursty, interval: 5 * time.Second},
+			change: promotedChange(revision{pool: pool(10, 0, 30*time.Second, time.Hour)}), load: bursty, interval: 5 * time.Second},
 
 		{name: "starving-pool", group: groupRegression, what: "pool 5+5 → 1+0 with a 50ms timeout, 12 clients back to back", base: syncSmall,
 			change: fixed(revision{pool: pool(1, 0, 50*time.Millisecond, time.Hour)}), load: starving, interval: 30 * time.Second},
