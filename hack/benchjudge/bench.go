@@ -297,6 +297,8 @@ func (b *bench) rollout(ctx context.Context, sc scenario, t *track, change revis
 		// back, and it would stay so until someone acts.
 		r.outcome = outcomeOther
 		r.detail = conditionSummary(in)
+	case r.canaryReady.IsZero():
+		r.outcome = outcomeNoCanary
 	default:
 		r.outcome = outcomePromoted
 	}

@@ -74,21 +74,26 @@ var smallPool = pool(5, 5, 30*time.Second, time.Hour)
 // aaChange keeps the baseline but for the recycle age, a second longer at every
 // repetition: an hour against an hour and k+1 seconds changes nothing the pods do
 // within a rollout, yet it is a new revision, rolled out as a canary.
-func aaChange(base revision) func(int) revision {
+func aaChange(base revision) func(int) revision { return fresh(base) }
+
+// fresh is a change's revision at repetition k: r with its recycle age a little
+// longer (a second per repetition for ages of an hour, a millisecond for shorter
+// ones), which changes nothing the pods do within a rollout. A revision promoted once
+// (an improvement, or a regression a judge missed), patched back and then asked for
+// again is a fast rollback, applied without a canary (docs/rollouts.md); a new
+// revision at every repetition keeps each one a canary.
+func fresh(r revision) func(int) revision {
 	return func(k int) revision {
-		r := base
-		r.pool.Recycle = &metav1.Duration{Duration: time.Hour + time.Duration(k+1)*time.Second}
-		return r
+		out := r
+		age := r.pool.Recycle.Duration
+		step := time.Millisecond
+		if age >= time.Hour {
+			step = time.Second
+		}
+		out.pool.Recycle = &metav1.Duration{Duration: age + time.Duration(k+1)*step}
+		return out
 	}
 }
-
-func fixed(r revision) func(int) revision { return func(int) revision { return r } }
-
-// promotedChange is an improvement's revision at repetition k: r with the recycle age
-// of aaChange. A promoted revision that is patched back and then asked for again is
-// a fast rollback, applied without a canary (docs/rollouts.md); a new revision at
-// every repetition keeps each one a canary.
-func promotedChange(r revision) func(int) revision { return aaChange(r) }
 
 // corpus is every scenario, in the order they run.
 func corpus() []scenario {
@@ -100,20 +105,20 @@ func corpus() []scenario {
 		{name: "aa-low", group: groupAA, what: "recycle 1h → 1h0m(k+1)s, low load", base: syncSmall, change: aaChange(syncSmall), load: low, interval: 5 * time.Second},
 
 		{name: "sync-to-async", group: groupImprovement, what: "sync → async (pool 5+5), steady load", base: syncSmall,
-			change: promotedChange(revision{async: true, pool: smallPool}), load: steady, interval: 5 * time.Second},
+			change: fresh(revision{async: true, pool: smallPool}), load: steady, interval: 5 * time.Second},
 		{name: "larger-pool", group: groupImprovement, what: "sync pool 2+0 → 10+0, bursty load", base: tiny,
-			change: promotedChange(revision{pool: pool(10, 0, 30*time.Second, time.Hour)}), load: bursty, interval: 5 * time.Second},
+			change: fresh(revision{pool: pool(10, 0, 30*time.Second, time.Hour)}), load: bursty, interval: 5 * time.Second},
 
 		{name: "starving-pool", group: groupRegression, what: "pool 5+5 → 1+0 with a 50ms timeout, 12 clients back to back", base: syncSmall,
-			change: fixed(revision{pool: pool(1, 0, 50*time.Millisecond, time.Hour)}), load: starving, interval: 30 * time.Second},
+			change: fresh(revision{pool: pool(1, 0, 50*time.Millisecond, time.Hour)}), load: starving, interval: 30 * time.Second},
 		{name: "overflow-0-bursts", group: groupRegression, what: "pool 2+8 → 2+0, bursty load", base: revision{pool: pool(2, 8, 30*time.Second, time.Hour)},
-			change: fixed(tiny), load: bursty, interval: 30 * time.Second},
+			change: fresh(tiny), load: bursty, interval: 30 * time.Second},
 		{name: "timeout-too-short", group: groupRegression, what: "pool 2+0: timeout 30s → 10ms, bursty load", base: tiny,
-			change: fixed(revision{pool: pool(2, 0, 10*time.Millisecond, time.Hour)}), load: bursty, interval: 30 * time.Second},
+			change: fresh(revision{pool: pool(2, 0, 10*time.Millisecond, time.Hour)}), load: bursty, interval: 30 * time.Second},
 		{name: "recycle-churn", group: groupRegression, what: "pool 5+5: recycle 1h → 200ms, steady load", base: syncSmall,
-			change: fixed(revision{pool: pool(5, 5, 30*time.Second, 200*time.Millisecond)}), load: steady, interval: 30 * time.Second},
+			change: fresh(revision{pool: pool(5, 5, 30*time.Second, 200*time.Millisecond)}), load: steady, interval: 30 * time.Second},
 		{name: "5xx-below-limit", group: groupRegression, what: "pool 2+0: timeout 30s → 15ms, steady load (a few 503s, below the 2 % ceiling)", base: tiny,
-			change: fixed(revision{pool: pool(2, 0, 15*time.Millisecond, time.Hour)}), load: steady, interval: 30 * time.Second},
+			change: fresh(revision{pool: pool(2, 0, 15*time.Millisecond, time.Hour)}), load: steady, interval: 30 * time.Second},
 
 		{name: "db-stopped", group: groupShared, what: "A/A revision; PostgreSQL stopped for 15s in step 1", base: syncSmall, change: aaChange(syncSmall),
 			load: steady, interval: 5 * time.Second, fault: faultStopped},

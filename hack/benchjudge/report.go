@@ -49,7 +49,9 @@ func renderReport(res *results) string {
 		"Rollouts: failureLimit 1, minAcquires 10, the defaults of every other analysis field (Compare: confidence 0.99, sampled every 1s); "+
 		"interval 30s (the API's default) with steps 25 %% for 30s then 100 %% for regressions, where the time to a decision is the point; "+
 		"interval 5s with 25 %% / 50 %% for 10s each, then 100 %%, elsewhere. A/A changes move the pool's recycle age from 1h to 1h plus a few "+
-		"seconds, a new revision that changes nothing the pods do within a rollout.\n\n", replicas, m.runs, slowDelay)
+		"seconds, a new revision that changes nothing the pods do within a rollout; every other change does the same besides its own, so that "+
+		"each repetition is a new revision, rolled out as a canary (one promoted before would be a fast rollback). A run in which no canary "+
+		"pod of the revision ever served is counted apart (\"without a canary\") and in no rate.\n\n", replicas, m.runs, slowDelay)
 
 	b.WriteString("| scenario | change | load | judge | promoted | rolled back | other | right outcome (95 % interval) | canary ready → decision (median / max) | failed requests (all runs) | load avg |\n")
 	b.WriteString("|---|---|---|---|---:|---:|---:|---|---|---:|---:|\n")
@@ -68,9 +70,13 @@ func renderReport(res *results) string {
 			if c.sc.group == groupShared {
 				rightCol = "see the goals"
 			}
-			fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %d | %d | %d | %s | %s | %d | %s |\n",
+			other := fmt.Sprint(len(c.runs) - c.count(outcomePromoted) - c.count(outcomeRolledBack))
+			if c.skipped > 0 {
+				other += fmt.Sprintf(" (+%d without a canary)", c.skipped)
+			}
+			fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %d | %d | %s | %s | %s | %d | %s |\n",
 				name, c.sc.group, c.sc.what, c.sc.load.name, j, c.count(outcomePromoted), c.count(outcomeRolledBack),
-				len(c.runs)-c.count(outcomePromoted)-c.count(outcomeRolledBack), rightCol,
+				other, rightCol,
 				durations(c.decisionTimes(c.outcomeOf())), c.failed(), c.loadAvg)
 		}
 	}

@@ -18,7 +18,11 @@ const (
 	outcomeRolledBack outcome = "rolled back"
 	// outcomeOther: Degraded, the rollout frozen (a limit or deadline reached);
 	// outcomeTimedOut: no outcome within outcomeTimeout.
-	outcomeOther    outcome = "frozen"
+	outcomeOther outcome = "frozen"
+	// outcomeNoCanary: promoted without a canary pod of the revision ever serving
+	// (a fast rollback to a revision that ran as stable before); not a judged
+	// rollout, so it counts in no rate.
+	outcomeNoCanary outcome = "applied without a canary"
 	outcomeTimedOut outcome = "timed out"
 )
 
@@ -105,6 +109,8 @@ func (r rollout) summary() string {
 type cell struct {
 	sc   scenario
 	runs []rollout
+	// skipped are the runs without a canary (outcomeNoCanary).
+	skipped int
 	// loadAvg is the machine's 1-minute load average after the last run.
 	loadAvg string
 }
@@ -191,7 +197,11 @@ func (r *results) add(sc scenario, runs ...rollout) {
 			c = &cell{sc: sc}
 			byJudge[run.judge] = c
 		}
-		c.runs = append(c.runs, run)
+		if run.outcome == outcomeNoCanary {
+			c.skipped++
+		} else {
+			c.runs = append(c.runs, run)
+		}
 		c.loadAvg = loadAverage()
 	}
 }
