@@ -4,7 +4,7 @@ package e2e
 
 import (
 	"context"
-	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,33 +16,53 @@ import (
 // analyses run entirely inside the outage.
 const outageLength = 15 * time.Second
 
+// The outage scenario's canary: the pool's recycle age, 1h → 59m.
+const (
+	outageCanaryRecycle = 59 * time.Minute
+	outageCanaryPatch   = `{"spec":{"database":{"pool":{"recycle":"59m"}}}}`
+)
+
+// outageCanaryPromoted reports whether the outage scenario's canary is promoted.
+func outageCanaryPromoted(in *iapiv1alpha1.InterviewAPI) bool {
+	st := in.Status
+	return st.Phase == iapiv1alpha1.PhaseHealthy && st.Canary == nil && st.Stable != nil &&
+		st.Stable.Pool.Recycle != nil && st.Stable.Pool.Recycle.Duration == outageCanaryRecycle
+}
+
 // testDatabaseOutage is issue scenario 5: PostgreSQL stops during the first step of a
-// canary, under load. No analysis covering only the outage passes and nothing is
-// promoted while it lasts. When the database returns, the rollout ends as configured:
-// with failureLimit 1, the failed analysis of the outage has rolled it back, naming the
-// metric; with a failureLimit the outage cannot reach, it resumes and is promoted. In
-// both, every answer the server acknowledged with a 2xx is in the database.
+// canary, under load, with failureLimit 1. No analysis covering only the outage passes
+// and nothing is promoted while it lasts. The Threshold judge reads the outage as a
+// failed canary: its failed analysis rolls the rollout back, naming the metric. The
+// Compare judge sees the stable pods fail alike, calls it a shared fault
+// (Inconclusive, never Fail), and the rollout resumes and is promoted when the
+// database returns. In both, every answer the server acknowledged with a 2xx is in the
+// database.
 func testDatabaseOutage(t *testing.T, e *env) {
 	for _, tc := range []struct {
 		name         string
-		failureLimit int32
+		judge        iapiv1alpha1.AnalysisJudge
 		wantPromoted bool
 	}{
-		{"FailureLimit1RollsBack", 1, false},
-		{"FailureLimit20ResumesAndPromotes", 20, true},
+		{"ThresholdRollsBack", iapiv1alpha1.JudgeThreshold, false},
+		{"CompareSharedFaultResumesAndPromotes", iapiv1alpha1.JudgeCompare, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) { testOutage(t, e, tc.failureLimit, tc.wantPromoted) })
+		t.Run(tc.name, func(t *testing.T) { testOutage(t, e, tc.judge, tc.wantPromoted) })
 	}
 }
 
-func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
-	s := e.newScenario(t, fmt.Sprintf("e2e-outage-%d", failureLimit), scenarioOptions{})
+func testOutage(t *testing.T, e *env, judge iapiv1alpha1.AnalysisJudge, wantPromoted bool) {
+	s := e.newScenario(t, "e2e-outage-"+strings.ToLower(string(judge)), scenarioOptions{})
 	rollout := framework.QuickRollout()
-	rollout.Analysis.FailureLimit = failureLimit
+	rollout.Analysis.Judge = judge
+	rollout.Analysis.FailureLimit = 1
 	// Inconclusive analyses while the database is down must not freeze the rollout:
 	// the scenario looks at what happens when it returns.
 	rollout.Analysis.InconclusiveLimit = 20
-	in := s.createInstance(framework.InstanceOptions{Rollout: rollout})
+	// The instance runs async and the canary changes only the pool's recycle age: a
+	// revision whose pods behave as the stable ones do, so that what the judges see is
+	// the outage alone. (A fresh sync → async canary on a busy machine can fail the
+	// Threshold judge's p99-vs-stable check before the outage starts: docs/benchmarks.md.)
+	in := s.createInstance(framework.InstanceOptions{Rollout: rollout, Async: true})
 	s.startLoad(steadyLoad())
 	time.Sleep(2 * time.Second)
 
@@ -50,14 +70,19 @@ func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
 		t.Logf("%s %s", o.Time.Format("15:04:05.000"), framework.StatusLine(o.Instance))
 	})
 	t.Cleanup(w.Stop)
-	s.kubectlPatch(patchAsyncOn)
-	if _, err := framework.WaitInstance(t.Context(), e.client, s.key, 2*time.Minute, "step 1's canary analysed once",
+	s.kubectlPatch(outageCanaryPatch)
+	analysed, err := framework.WaitInstance(t.Context(), e.client, s.key, 2*time.Minute, "step 1's canary analysed once",
 		func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
 			st := in.Status
-			return st.Canary != nil && st.StepStartTime != nil && st.LastAnalysis != nil && st.LastAnalysis.Step == 0 &&
-				st.LastAnalysis.Time.After(st.StepStartTime.Time), "step 1 not analysed yet"
-		}); err != nil {
+			once := st.Canary != nil && st.StepStartTime != nil && st.LastAnalysis != nil && st.LastAnalysis.Step == 0 &&
+				st.LastAnalysis.Time.After(st.StepStartTime.Time)
+			return once || st.Phase == iapiv1alpha1.PhaseRolledBack, "step 1 not analysed yet"
+		})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if analysed.Status.Phase == iapiv1alpha1.PhaseRolledBack {
+		t.Fatalf("rolled back before the outage: %s", conditionMessages(analysed))
 	}
 
 	stopped := time.Now()
@@ -78,7 +103,7 @@ func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
 
 	end, err := w.WaitFor(t.Context(), 3*time.Minute, "the rollout promoted or rolled back",
 		func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
-			return framework.PromotedToAsync(in) || in.Status.Phase == iapiv1alpha1.PhaseRolledBack, "still rolling out"
+			return outageCanaryPromoted(in) || in.Status.Phase == iapiv1alpha1.PhaseRolledBack, "still rolling out"
 		})
 	if err != nil {
 		t.Fatal(err)
@@ -107,10 +132,14 @@ func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
 			if a.Verdict == iapiv1alpha1.VerdictPass {
 				t.Errorf("an analysis of the outage passed: %+v", a)
 			}
+			if judge == iapiv1alpha1.JudgeCompare && a.Verdict == iapiv1alpha1.VerdictFail {
+				t.Errorf("the Compare judge failed the canary for a fault the stable pods shared: %+v", a)
+			}
 		}
 	}
 	for _, h := range final.Status.History {
-		if h.Outcome == iapiv1alpha1.OutcomePromoted && h.Async && h.Time.Time.Before(started) {
+		if h.Outcome == iapiv1alpha1.OutcomePromoted && h.Pool.Recycle != nil && h.Pool.Recycle.Duration == outageCanaryRecycle &&
+			h.Time.Time.Before(started) {
 			t.Errorf("promoted at %s, during the outage (%s to %s)", h.Time, stopped.Format(time.TimeOnly), started.Format(time.TimeOnly))
 		}
 	}
@@ -119,15 +148,15 @@ func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
 	}
 
 	switch {
-	case wantPromoted && framework.PromotedToAsync(final):
-		t.Logf("FIGURE outage (failureLimit %d): analyses overlapping the outage %v, then resumed and promoted %s after the database returned",
-			failureLimit, verdicts, end.Time.Sub(started).Round(100*time.Millisecond))
+	case wantPromoted && outageCanaryPromoted(final):
+		t.Logf("FIGURE outage (judge %s): analyses overlapping the outage %v, then resumed and promoted %s after the database returned",
+			judge, verdicts, end.Time.Sub(started).Round(100*time.Millisecond))
 	case !wantPromoted && final.Status.Phase == iapiv1alpha1.PhaseRolledBack:
 		c := requireRollbackExplained(t, final)
-		t.Logf("FIGURE outage (failureLimit %d): rolled back %s after the database stopped: %s",
-			failureLimit, end.Time.Sub(stopped).Round(100*time.Millisecond), c.Message)
+		t.Logf("FIGURE outage (judge %s): rolled back %s after the database stopped: %s",
+			judge, end.Time.Sub(stopped).Round(100*time.Millisecond), c.Message)
 	default:
-		t.Errorf("with failureLimit %d the rollout ended %s, want promoted=%t", failureLimit, framework.StatusLine(final), wantPromoted)
+		t.Errorf("with the %s judge the rollout ended %s, want promoted=%t", judge, framework.StatusLine(final), wantPromoted)
 	}
 
 	// No acknowledged write was lost.
@@ -151,6 +180,6 @@ func testOutage(t *testing.T, e *env, failureLimit int32, wantPromoted bool) {
 	if len(missing) > 0 {
 		t.Errorf("%d of %d acknowledged answers are not in the database, e.g. %v", len(missing), len(writes), missing[:min(5, len(missing))])
 	}
-	t.Logf("FIGURE outage (failureLimit %d): %d acknowledged answers, %d missing from the database; load over the scenario %s",
-		failureLimit, len(writes), len(missing), total)
+	t.Logf("FIGURE outage (judge %s): %d acknowledged answers, %d missing from the database; load over the scenario %s",
+		judge, len(writes), len(missing), total)
 }

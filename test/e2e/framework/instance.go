@@ -94,11 +94,10 @@ func StarvingPool() iapiv1alpha1.PoolSpec {
 // QuickRollout is the sample's rollout with pauses and intervals short enough for a
 // test or a demo: 25 % for 10s, 50 % for 10s, then 100 %, analysed every 5s (the
 // shortest interval the API accepts). One failed analysis fails the rollout; it needs
-// 10 acquires by the canary per interval to count. It runs the Threshold judge: the
-// scenarios built on it assert Threshold's verdicts (the outage scenario's rollback
-// with failureLimit 1 among them), and the figures in docs/benchmarks.md were taken
-// with it; the Compare judge, the API's default, is tested by controllers' envtest
-// scenarios.
+// 10 acquires by the canary per interval to count. It leaves the judge to the API's
+// default, Compare (canary against stable, sampled every second); a scenario that
+// asserts the Threshold judge's verdicts sets Analysis.Judge itself (the outage
+// scenario runs once with each).
 func QuickRollout() iapiv1alpha1.RolloutSpec {
 	return iapiv1alpha1.RolloutSpec{
 		Steps: []iapiv1alpha1.RolloutStep{
@@ -111,7 +110,6 @@ func QuickRollout() iapiv1alpha1.RolloutSpec {
 			FailureLimit:      1,
 			InconclusiveLimit: 4,
 			MinAcquires:       ptr.To[int32](10),
-			Judge:             iapiv1alpha1.JudgeThreshold,
 		},
 		ProgressDeadline: &metav1.Duration{Duration: 2 * time.Minute},
 		OnFailure:        iapiv1alpha1.FailureRollback,
