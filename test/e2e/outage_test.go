@@ -55,13 +55,19 @@ func testOutage(t *testing.T, e *env, judge iapiv1alpha1.AnalysisJudge, wantProm
 	rollout := framework.QuickRollout()
 	rollout.Analysis.Judge = judge
 	rollout.Analysis.FailureLimit = 1
+	if judge == iapiv1alpha1.JudgeThreshold {
+		// Threshold's relative check (canary p99 against 2× the stable pods') rolls a
+		// fresh canary pod back on a busy machine before the outage begins (7 of 12
+		// A/A canaries in `make bench-judge`, docs/benchmarks.md); off here, since
+		// the scenario asserts what the judge makes of the outage itself.
+		rollout.Analysis.Thresholds.MaxP99VsStable = "0"
+	}
 	// Inconclusive analyses while the database is down must not freeze the rollout:
 	// the scenario looks at what happens when it returns.
 	rollout.Analysis.InconclusiveLimit = 20
 	// The instance runs async and the canary changes only the pool's recycle age: a
 	// revision whose pods behave as the stable ones do, so that what the judges see is
-	// the outage alone. (A fresh sync → async canary on a busy machine can fail the
-	// Threshold judge's p99-vs-stable check before the outage starts: docs/benchmarks.md.)
+	// the outage alone.
 	in := s.createInstance(framework.InstanceOptions{Rollout: rollout, Async: true})
 	s.startLoad(steadyLoad())
 	time.Sleep(2 * time.Second)
