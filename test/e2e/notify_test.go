@@ -77,6 +77,8 @@ func testNotificationsOfEveryDecision(t *testing.T, e *env) {
 	// share of timed-out acquires, which this does not touch.
 	rollout.Analysis.Thresholds.MaxP99VsStable = "1000"
 	rollout.Analysis.Thresholds.MaxAcquireWaitP99 = &metav1.Duration{Duration: 2 * time.Second}
+	// The judge these settings were chosen and run for (the suite's default is Compare).
+	rollout.Analysis.Judge = iapiv1alpha1.JudgeThreshold
 	in := s.createInstance(framework.InstanceOptions{Rollout: rollout})
 	syncRev := in.Status.Stable.Revision
 
