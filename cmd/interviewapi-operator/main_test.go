@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,6 +30,7 @@ import (
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/test/envtest"
+	"github.com/interviewapi/operator/test/loopback"
 )
 
 const waitTimeout = 30 * time.Second
@@ -51,7 +51,7 @@ func TestVersion(t *testing.T) {
 func TestRunAgainstAPIServer(t *testing.T) {
 	e := envtest.Start(t)
 	kubeconfig := writeKubeconfig(t, e)
-	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
+	metricsAddr, probeAddr := loopback.FreeAddr(t), loopback.FreeAddr(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -167,17 +167,6 @@ func writeKubeconfig(t *testing.T, e *envtest.Env) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// freeAddr is a loopback address with a port nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // serviceAccountTokens returns tokens of two ServiceAccounts of the default namespace:

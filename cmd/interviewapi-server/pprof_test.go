@@ -3,10 +3,11 @@ package main
 import (
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/interviewapi/operator/test/loopback"
 )
 
 func TestPprofIsOffByDefault(t *testing.T) {
@@ -28,7 +29,7 @@ func TestPprofRefusesNonLoopbackAddresses(t *testing.T) {
 }
 
 func TestPprofServesProfilesOnLoopback(t *testing.T) {
-	addr := freeLoopbackAddr(t)
+	addr := loopback.FreeAddr(t)
 	stop, err := startPprof(addr, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -43,14 +44,4 @@ func TestPprofServesProfilesOnLoopback(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "heap profile") {
 		t.Fatalf("GET /debug/pprof/allocs: HTTP %d, body starts %.80q", resp.StatusCode, body)
 	}
-}
-
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/interviewapi/operator/hack/loadgen/loadgen"
 	"github.com/interviewapi/operator/hack/procstat"
+	"github.com/interviewapi/operator/test/loopback"
 )
 
 // progressLog writes timestamped lines to the terminal.
@@ -240,7 +241,7 @@ func (b *bench) point(ctx context.Context, label, mode string, concurrency int) 
 func (b *bench) startServer(ctx context.Context, settings serverSettings, name string) (*server, *profiler, error) {
 	var prof *profiler
 	if b.opts.profileDir != "" {
-		port, err := freePort()
+		port, err := loopback.FreePort()
 		if err != nil {
 			return nil, nil, err
 		}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/interviewapi/operator/test/loopback"
 )
 
 // serverSettings are the environment of one server process (README.md, "Configuration (environment)").
@@ -76,7 +78,7 @@ type server struct {
 // startServer runs bin with settings on a free loopback port and waits until /readyz
 // answers 200. Its output goes to logPath.
 func startServer(ctx context.Context, bin string, settings serverSettings, logPath string) (*server, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -157,15 +159,4 @@ func (s *server) stop() error {
 		<-s.exited
 		return fmt.Errorf("server did not stop within 25s of SIGTERM and was killed; log: %s", s.logPath)
 	}
-}
-
-// freePort asks the kernel for a free loopback port. Another process may take it before
-// the server binds it; the server then fails to start and says so.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/interviewapi/operator/hack/procstat"
 	"github.com/interviewapi/operator/test/envtest"
+	"github.com/interviewapi/operator/test/loopback"
 )
 
 // operatorProcess is cmd/interviewapi-operator running as a process of its own, so that
@@ -55,18 +55,9 @@ func writeKubeconfig(dir, server string) (string, error) {
 	return path, clientcmd.WriteToFile(*kc, path)
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // startOperator runs the operator binary; its log goes to logPath.
 func startOperator(bin, kubeconfig, logPath string, extraArgs []string) (*operatorProcess, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}

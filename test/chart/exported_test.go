@@ -20,6 +20,7 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/internal/metricnames"
 	"github.com/interviewapi/operator/test/envtest"
+	"github.com/interviewapi/operator/test/loopback"
 	"github.com/interviewapi/operator/test/pgtest"
 )
 
@@ -74,7 +75,7 @@ func TestPromQLMetricsAreExported(t *testing.T) {
 // kind of traffic so that labelled series exist, and scrapes its /metrics.
 func serverSeries(t *testing.T, bin string, async bool) map[string]bool {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := loopback.FreeAddr(t)
 	env := []string{
 		"DATABASE_URL=" + pgtest.NewDatabase(t),
 		"LISTEN_ADDR=" + addr,
@@ -119,7 +120,7 @@ func operatorSeries(t *testing.T, bin string) map[string]bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
+	metricsAddr, probeAddr := loopback.FreeAddr(t), loopback.FreeAddr(t)
 	p := startProcess(t, bin, nil,
 		"--kubeconfig="+writeKubeconfig(t, env),
 		"--leader-elect=false",

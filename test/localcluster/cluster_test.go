@@ -367,8 +367,14 @@ func testReadinessFailure(t *testing.T, c *localcluster.Cluster) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every try is a new connection: like kube-proxy, the proxy stops sending new
+	// connections to a pod that turns unready but leaves established ones alone, so a
+	// kept-alive connection would still reach the pod (built with go1.27.3, the client
+	// reused the first try's connection and this test waited in vain; with go1.26.8 it
+	// did not).
+	fresh := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	waitFor(t, "the proxy to forward to the ready pod", func() (bool, error) {
-		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + addr + "/whoami")
+		resp, err := fresh.Get("http://" + addr + "/whoami")
 		if err != nil {
 			return false, nil
 		}
@@ -386,7 +392,7 @@ func testReadinessFailure(t *testing.T, c *localcluster.Cluster) {
 	})
 	// With no ready backend the proxy closes connections instead of forwarding them.
 	waitFor(t, "the proxy to drop the unready pod", func() (bool, error) {
-		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + addr + "/whoami")
+		resp, err := fresh.Get("http://" + addr + "/whoami")
 		if err == nil {
 			resp.Body.Close()
 		}

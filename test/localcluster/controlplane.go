@@ -18,6 +18,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/interviewapi/operator/test/loopback"
 )
 
 // kubeControllerManagerControllers are the controllers the cluster runs. EndpointSlices
@@ -144,11 +146,11 @@ func (cp *controlPlane) httpClient(tlsConfig *tls.Config) *http.Client {
 
 func (cp *controlPlane) startEtcd(ctx context.Context) error {
 	return retryPorts(ctx, "etcd", func() (*process, error) {
-		client, err := freePort()
+		client, err := loopback.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		peer, err := freePort()
+		peer, err := loopback.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +182,7 @@ func (cp *controlPlane) startEtcd(ctx context.Context) error {
 func (cp *controlPlane) startAPIServer(ctx context.Context) error {
 	c := cp.creds
 	return retryPorts(ctx, "kube-apiserver", func() (*process, error) {
-		port, err := freePort()
+		port, err := loopback.FreePort()
 		if err != nil {
 			return nil, err
 		}
