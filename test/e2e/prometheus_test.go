@@ -19,10 +19,12 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
+	"github.com/interviewapi/operator/internal/advice"
 	"github.com/interviewapi/operator/test/e2e/framework"
 	"github.com/interviewapi/operator/test/promserver"
 )
@@ -61,6 +63,9 @@ func testAnalysisThroughPrometheus(t *testing.T, e *env) {
 	s.startOperator(framework.OperatorOptions{MetricsAddress: prom.operatorMetrics, ExtraArgs: []string{
 		"--allowed-prometheus-urls=" + prom.URL,
 		"--prometheus-min-range=" + promMinRange.String(),
+		// The shortest steady-state window the pool advice accepts, so that the advice
+		// (and with it the dashboard's advised-pool panel) appears within the scenario.
+		"--advice-interval=" + advice.MinWindow.String(),
 	}})
 
 	rollout := framework.QuickRollout()
@@ -113,7 +118,25 @@ func testAnalysisThroughPrometheus(t *testing.T, e *env) {
 		end.Time.Sub(patched).Round(100*time.Millisecond), cond.Message, burst.Counts())
 	burst.Stop()
 
-	// The operator's counters of the rollback reach Prometheus at its next scrapes.
+	// The advised-pool panel reads gauges the operator exports once the instance holds
+	// an advice: with no rollout running, it samples the stable pods every
+	// --advice-interval under the steady load.
+	advised, err := framework.WaitInstance(t.Context(), s.env.client, s.key, 3*time.Minute, "a pool advice in status.recommendation",
+		func(in *iapiv1alpha1.InterviewAPI) (bool, string) {
+			r := in.Status.Recommendation
+			if r == nil {
+				return false, "no status.recommendation yet"
+			}
+			return r.Size != nil, r.Reason
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := advised.Status.Recommendation
+	t.Logf("FIGURE prometheus advice: pool %d+%d (%s)", *r.Size, ptr.Deref(r.MaxOverflow, 0), r.Reason)
+
+	// The operator's counters of the rollback and its advice reach Prometheus at its
+	// next scrapes.
 	time.Sleep(3 * promScrapeInterval)
 	prom.checkDashboards(t, e.root, framework.DashboardView{
 		Values: map[string]string{
