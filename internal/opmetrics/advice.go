@@ -30,16 +30,12 @@ func (a adviceMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{a.size, a.maxOverflow}
 }
 
-func (a adviceMetrics) forget(labels prometheus.Labels) {
-	a.size.DeletePartialMatch(labels)
-	a.maxOverflow.DeletePartialMatch(labels)
-}
-
 // Recommended sets an instance's advised pool; nil size (no advice yet) removes the
 // series, so that a dashboard shows no advice rather than a stale or zero one.
 func (m *Metrics) Recommended(namespace, name string, size, maxOverflow *int32) {
 	if size == nil || maxOverflow == nil {
-		m.advice.forget(prometheus.Labels{labelNamespace: namespace, labelName: name})
+		m.advice.size.DeleteLabelValues(namespace, name)
+		m.advice.maxOverflow.DeleteLabelValues(namespace, name)
 		return
 	}
 	m.advice.size.WithLabelValues(namespace, name).Set(float64(*size))

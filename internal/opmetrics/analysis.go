@@ -52,14 +52,6 @@ func (a analysisMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{a.checks, a.early, a.sharedFaults, a.samples, a.sampleTime}
 }
 
-func (a analysisMetrics) forget(labels prometheus.Labels) {
-	a.checks.DeletePartialMatch(labels)
-	a.early.DeletePartialMatch(labels)
-	a.sharedFaults.DeletePartialMatch(labels)
-	a.samples.DeletePartialMatch(labels)
-	a.sampleTime.DeletePartialMatch(labels)
-}
-
 // compareChecks are the checks of the Compare judge, whose series start at 0.
 func compareChecks() []string {
 	return []string{"acquireWaitP99", "acquireTimeoutRatio", "errorRatio", "poolUtilization"}

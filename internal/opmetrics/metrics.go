@@ -58,13 +58,19 @@ func New(version string) *Metrics {
 	return m
 }
 
+// instanceGroups are the collectors of the metric groups whose series belong to one
+// instance (labelled namespace and name); Forget removes an instance's series from each.
+func (m *Metrics) instanceGroups() []prometheus.Collector {
+	var cs []prometheus.Collector
+	cs = append(cs, m.rollout.collectors()...)
+	cs = append(cs, m.notifications.collectors()...)
+	cs = append(cs, m.analysis.collectors()...)
+	return append(cs, m.advice.collectors()...)
+}
+
 // Register adds every metric to reg, such as controller-runtime's metrics.Registry.
 func (m *Metrics) Register(reg prometheus.Registerer) error {
-	collectors := []prometheus.Collector{m.reconcileErrors, m.childrenApplied, m.childrenDeleted, m.statusUpdates, m.buildInfo}
-	collectors = append(collectors, m.rollout.collectors()...)
-	collectors = append(collectors, m.notifications.collectors()...)
-	collectors = append(collectors, m.analysis.collectors()...)
-	collectors = append(collectors, m.advice.collectors()...)
+	collectors := append([]prometheus.Collector{m.reconcileErrors, m.childrenApplied, m.childrenDeleted, m.statusUpdates, m.buildInfo}, m.instanceGroups()...)
 	var errs []error
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {

@@ -122,14 +122,12 @@ func (m *Metrics) StepCompleted(namespace, name string, d time.Duration) {
 // Forget removes every series of an instance that no longer exists.
 func (m *Metrics) Forget(namespace, name string) {
 	labels := prometheus.Labels{labelNamespace: namespace, labelName: name}
-	r := m.rollout
-	r.phase.DeletePartialMatch(labels)
-	r.canaryWeight.DeletePartialMatch(labels)
-	r.analyses.DeletePartialMatch(labels)
-	r.rollbacks.DeletePartialMatch(labels)
-	r.promotions.DeletePartialMatch(labels)
-	r.stepDuration.DeletePartialMatch(labels)
-	m.notifications.results.DeletePartialMatch(labels)
-	m.analysis.forget(labels)
-	m.advice.forget(labels)
+	// Every vector of the per-instance groups, so that a metric added to a group's
+	// collectors is forgotten with the instance too; the groups' plain metrics (the
+	// notification queue's length) belong to no instance.
+	for _, c := range m.instanceGroups() {
+		if v, ok := c.(interface{ DeletePartialMatch(prometheus.Labels) int }); ok {
+			v.DeletePartialMatch(labels)
+		}
+	}
 }
