@@ -14,6 +14,10 @@ import (
 //     another look, never Fail and never Pass: whatever failed the stable pods is
 //     not the canary's doing, and what both tracks did while it lasted says nothing
 //     about the canary, so the evidence starts afresh;
+//   - stable pods above a ceiling beside a canary that can be neither shown above it
+//     nor measured within it (sharedFault's unresolved): a failure is held, neither
+//     Fail nor Pass, Inconclusive at an analysis; the evidence is kept, so a canary
+//     within its ceilings goes on accumulating it across bursts of the stable pods;
 //   - any check failed (dry-run checks aside): Fail, decisive at a look that is not an
 //     analysis (only the comparison fails there, and its evidence holds at any look);
 //   - at an analysis, a canary pod missing from the window, any check inconclusive, or
@@ -22,8 +26,11 @@ import (
 func (s *Sequence) assemble(checks []Check, l Look, canary Track, compared bool) Verdict {
 	mode := s.cfg.Ceilings.Mode
 	v := Verdict{Checks: checks}
-	var degraded, failed, undecided []string
+	var degraded, failed, undecided, unsure []string
 	for _, ch := range checks {
+		if ch.fault == unresolved {
+			unsure = append(unsure, ch.Name)
+		}
 		if ch.StableDegraded {
 			degraded = append(degraded, fmt.Sprintf("%s %s on the stable pods and %s on the canary, ceiling %s",
 				ch.Name, formatValue(ch.Name, ch.Stable), formatKnown(ch.Name, ch.Canary, ch.CanaryKnown), formatValue(ch.Name, ch.Ceiling)))
@@ -50,6 +57,12 @@ func (s *Sequence) assemble(checks []Check, l Look, canary Track, compared bool)
 			v.Verdict = inconclusive
 		}
 		v.Message = s.fault
+	case len(failed) > 0 && len(unsure) > 0:
+		if l.Analysis {
+			v.Verdict = inconclusive
+		}
+		v.Message = fmt.Sprintf("failure held: the stable pods are above the ceiling of %s and the canary is not yet measured to tell a shared fault: %s",
+			strings.Join(unsure, ", "), strings.Join(failed, "; "))
 	case len(failed) > 0:
 		v.Verdict = fail
 		v.Decisive = !l.Analysis

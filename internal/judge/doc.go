@@ -33,7 +33,10 @@
 //     tracks' utilisation, look by look (UsageEvidence).
 //
 // A check fails only when its test rejects at the check's share of the error budget
-// AND the effect is material (both a ratio and an increase, Config's margins).
+// AND the effect is material (both a ratio and an increase, Config's margins). A
+// rate check whose increase is material and whose test is below suggestiveP (0.05)
+// but not yet at its share holds the analysis Inconclusive: the step does not pass
+// on evidence too thin to decide a regression it already suggests.
 //
 // # Any number of looks
 //
@@ -56,13 +59,20 @@
 // The absolute thresholds stay as ceilings, tested sequentially as well
 // (CeilingEvidence: "this track's share is above the ceiling", with the same
 // confidence, so that one timeout among a quiet pod's sixty acquires is no
-// failure). The same tests on the stable pods tell a shared fault: stable pods above
-// a ceiling, beside a canary not measured within it, make the look a shared fault
-// (stable pods above a ceiling beside a canary within it are the stable revision's
-// own trouble, and the comparison judges the canary), whose analysis is Inconclusive with the
-// reason "stable pods degraded alike: …", never Fail and never Pass; the evidence
-// then starts afresh, since what both tracks did while the environment failed says
-// nothing about the canary. A canary above a ceiling fails only while the stable
+// failure). The same tests on the stable pods tell a shared fault (sharedFault):
+// stable pods above a ceiling beside a canary above it too, both with the judge's
+// confidence, the canary neither measured within it over the evidence nor shown
+// better than the stable pods (the comparison's tests the other way round), make
+// the look a shared fault, whose analysis is Inconclusive with the reason "stable pods
+// degraded alike: …", never Fail and never Pass; the evidence then starts afresh,
+// since what both tracks did while the environment failed says nothing about the
+// canary. Stable pods above a ceiling beside a canary measured within it or shown
+// better are the stable revision's own trouble, and the comparison judges the
+// canary: a ceiling binds while the stable pods are within it. Beside a
+// canary that can be neither shown above nor measured within (too few acquires yet)
+// the look is unresolved: a failure is held and no analysis passes, but the evidence
+// is kept, so that a canary within its ceilings accumulates it across bursts that
+// break the stable pods' ceiling. A canary above a ceiling fails only while the stable
 // pods are within it. With no stable pods (a step at 100 %) the ceilings judge alone.
 //
 // # Measured

@@ -19,6 +19,14 @@ type Look struct {
 	Analysis bool
 }
 
+// comparisons are the four comparison tests: the running maximum of the rank
+// test's log mixture, and the rate and usage tests.
+type comparisons struct {
+	waits            float64
+	timeouts, errors RateEvidence
+	usage            UsageEvidence
+}
+
 // trackEvidence are the ceiling tests of one track.
 type trackEvidence struct {
 	timeouts, errors, slow CeilingEvidence
@@ -45,6 +53,10 @@ type Sequence struct {
 	timeouts RateEvidence
 	errors   RateEvidence
 	usage    UsageEvidence
+	// better are the same tests the other way round, "the stable pods are worse
+	// than the canary": what tells a canary relieving stable pods above a ceiling
+	// from one sharing their fault (sharedFault). They never fail a canary.
+	better comparisons
 	// ceilings are the ceiling tests of the canary [0] and the stable pods [1].
 	ceilings [2]trackEvidence
 	// fault is the description of the last shared fault seen since the last
@@ -73,7 +85,7 @@ func (s *Sequence) Look(l Look) Verdict {
 		// The sources count a step's totals from its start.
 		s.started, s.step = true, l.Step
 		s.base, s.prev = [2]Track{}, [2]counts{}
-		s.waits = 0
+		s.waits, s.better.waits = 0, 0
 	}
 	compared := l.Stable.Pods > 0
 	s.accumulate(l, compared)
@@ -81,6 +93,9 @@ func (s *Sequence) Look(l Look) Verdict {
 	if compared {
 		if rt, ok := s.rankTest(canary, stable); ok {
 			s.waits = math.Max(s.waits, rankLogLR(rt))
+		}
+		if rt, ok := s.rankTest(stable, canary); ok {
+			s.better.waits = math.Max(s.better.waits, rankLogLR(rt))
 		}
 	}
 	checks := s.checks(l.Analysis, canary, stable, compared)
@@ -108,12 +123,15 @@ func (s *Sequence) accumulate(l Look, compared bool) {
 	s.ceilings[1].add(ds, l.Stable)
 	if l.Canary.HasAcquires && l.Stable.HasAcquires {
 		s.timeouts.Add(dc.timeouts, dc.acquires, ds.timeouts, ds.acquires)
+		s.better.timeouts.Add(ds.timeouts, ds.acquires, dc.timeouts, dc.acquires)
 	}
 	if l.Canary.HasRequests && l.Stable.HasRequests {
 		s.errors.Add(dc.errors, dc.requests, ds.errors, ds.requests)
+		s.better.errors.Add(ds.errors, ds.requests, dc.errors, dc.requests)
 	}
 	if l.Canary.HasUsage && l.Stable.HasUsage && dc.capacity > 0 && ds.capacity > 0 {
 		s.usage.Add(dc.busy/dc.capacity, ds.busy/ds.capacity)
+		s.better.usage.Add(ds.busy/ds.capacity, dc.busy/dc.capacity)
 	}
 }
 
@@ -139,6 +157,7 @@ const p99Share = 0.01
 func (s *Sequence) resetEvidence() {
 	s.waits = 0
 	s.timeouts, s.errors, s.usage = RateEvidence{}, RateEvidence{}, UsageEvidence{}
+	s.better = comparisons{}
 	c := s.cfg.Ceilings
 	for i := range s.ceilings {
 		s.ceilings[i] = trackEvidence{
@@ -173,16 +192,17 @@ func (s *Sequence) recovering(l Look) bool {
 	return true
 }
 
-// rankTest compares the waits since the evidence started, once both tracks made
-// enough acquires for the rank statistic to be near its normal limit.
-func (s *Sequence) rankTest(canary, stable Track) (RankTest, bool) {
-	if canary.Waits == nil || stable.Waits == nil || !sameBounds(canary.Waits, stable.Waits) {
+// rankTest compares the waits of a since the evidence started with those of b
+// ("a waits longer"), once both tracks made enough acquires for the rank statistic
+// to be near its normal limit.
+func (s *Sequence) rankTest(a, b Track) (RankTest, bool) {
+	if a.Waits == nil || b.Waits == nil || !sameBounds(a.Waits, b.Waits) {
 		return RankTest{}, false
 	}
-	if !enough(waitCount(canary.Waits), s.cfg.Ceilings.MinAcquires) || !enough(waitCount(stable.Waits), s.cfg.Ceilings.MinAcquires) {
+	if !enough(waitCount(a.Waits), s.cfg.Ceilings.MinAcquires) || !enough(waitCount(b.Waits), s.cfg.Ceilings.MinAcquires) {
 		return RankTest{}, false
 	}
-	return MannWhitney(bucketCounts(canary.Waits), bucketCounts(stable.Waits))
+	return MannWhitney(bucketCounts(a.Waits), bucketCounts(b.Waits))
 }
 
 // enough reports whether a sample of n reaches the minimum (and is not empty).

@@ -30,10 +30,16 @@ type Check struct {
 	// Alpha is what the p-values are compared with: this check's share of the
 	// error budget.
 	Alpha float64
-	// StableDegraded is set when the stable pods are above the ceiling with the
-	// same confidence and the canary is not measured within it: the environment is
-	// failing both.
+	// StableDegraded is set when the stable pods and the canary are both above the
+	// ceiling with the judge's confidence and the canary is not measured within it:
+	// the environment is failing both (sharedFault).
 	StableDegraded bool
+	// fault is the check's shared-fault state (sharedFault); StableDegraded is
+	// its degradedAlike.
+	fault faultState
+	// stableAbove is set when the stable pods are above the ceiling with the
+	// judge's confidence.
+	stableAbove bool
 	// DryRun is set when the verdict is only recorded.
 	DryRun bool
 	// Why explains a Fail or Inconclusive verdict.
