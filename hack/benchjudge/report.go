@@ -47,7 +47,7 @@ func renderReport(res *results) string {
 		"and the same change at the same moment; every scenario is repeated %d times. Every pod reaches PostgreSQL through a loopback proxy of the benchmark, "+
 		"which copies bytes and, for the slowed-database fault only, holds each reply %s. "+
 		"Rollouts: failureLimit 1, minAcquires 10, the defaults of every other analysis field (Compare: confidence 0.99, sampled every 1s); "+
-		"interval 30s (the API's default) with steps 25 %% for 30s then 100 %% for regressions, where the time to a decision is the point; "+
+		"interval 30s (the API's default) with steps 25 %% for 30s (60s for 5xx-below-limit, whose few errors need the requests) then 100 %% for regressions, where the time to a decision is the point; "+
 		"interval 5s with 25 %% / 50 %% for 10s each, then 100 %%, elsewhere. A/A changes move the pool's recycle age from 1h to 1h plus a few "+
 		"seconds, a new revision that changes nothing the pods do within a rollout; every other change does the same besides its own, so that "+
 		"each repetition is a new revision, rolled out as a canary (one promoted before would be a fast rollback). A run in which no canary "+
