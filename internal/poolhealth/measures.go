@@ -35,6 +35,10 @@ type Measures struct {
 	Acquires Value
 	// AcquireWaitP99 is the 99th percentile of the wait for a connection, in seconds.
 	AcquireWaitP99 Value
+	// AcquireWaitMean is the mean wait for a connection, in seconds, estimated from the
+	// histogram's buckets (Histogram.Mean): by Little's law, the acquires per second
+	// times it is the mean number of acquires waiting, which the pool advice reads.
+	AcquireWaitMean Value
 	// WaitResolution is the upper bound, in seconds, of the lowest bucket of the
 	// acquire-wait histogram: a p99 at or below it only says "below this bound".
 	WaitResolution float64
@@ -70,7 +74,7 @@ func (d Delta) Measures() Measures {
 	}
 	if d.Pods == 0 {
 		none := unknown("no pods were measured")
-		m.Acquires, m.AcquireWaitP99, m.Utilization, m.TimeoutRatio, m.ErrorRatio = none, none, none, none, none
+		m.Acquires, m.AcquireWaitP99, m.AcquireWaitMean, m.Utilization, m.TimeoutRatio, m.ErrorRatio = none, none, none, none, none, none
 		return m
 	}
 
@@ -95,12 +99,18 @@ func (d Delta) Measures() Measures {
 
 	if d.AcquireWait == nil {
 		m.AcquireWaitP99 = missing(metricnames.PoolAcquireDuration)
+		m.AcquireWaitMean = m.AcquireWaitP99
 	} else {
 		m.WaitResolution = d.AcquireWait.lowestBound()
 		if p99 := d.AcquireWait.Quantile(0.99); math.IsNaN(p99) {
 			m.AcquireWaitP99 = unknown("no acquire waits were observed in %s", formatWindow(d.Window))
 		} else {
 			m.AcquireWaitP99 = known(p99)
+		}
+		if mean := d.AcquireWait.Mean(); math.IsNaN(mean) {
+			m.AcquireWaitMean = unknown("no acquire waits were observed in %s", formatWindow(d.Window))
+		} else {
+			m.AcquireWaitMean = known(mean)
 		}
 	}
 

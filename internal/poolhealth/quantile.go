@@ -63,3 +63,29 @@ func (h *Histogram) lowestBound() float64 {
 	}
 	return 0
 }
+
+// Mean estimates the mean of the observations from the buckets alone, so that both
+// metric sources give the same figure (the Prometheus source asks for the buckets, not
+// the sum): each observation is taken at the middle of its bucket, as Quantile spreads
+// them evenly inside it, and one in the +Inf bucket at the highest finite bound. It
+// returns NaN when Quantile would.
+func (h *Histogram) Mean() float64 {
+	n := len(h.Buckets)
+	if n < 2 || !math.IsInf(h.Buckets[n-1].UpperBound, 1) {
+		return math.NaN()
+	}
+	var sum, below, lower float64
+	for i, b := range h.Buckets {
+		count := math.Max(b.Count, below) // monotonic, as in Quantile
+		at := (lower + b.UpperBound) / 2
+		if i == n-1 {
+			at = lower
+		}
+		sum += (count - below) * at
+		below, lower = count, math.Max(0, b.UpperBound)
+	}
+	if below <= 0 {
+		return math.NaN()
+	}
+	return sum / below
+}

@@ -49,3 +49,31 @@ func TestQuantileLeavesBucketsAlone(t *testing.T) {
 		t.Errorf("Quantile rewrote the histogram's buckets: %+v", h.Buckets)
 	}
 }
+
+// TestMean: each observation at the middle of its bucket (the +Inf bucket's at the
+// highest finite bound), counted by hand.
+func TestMean(t *testing.T) {
+	inf := math.Inf(1)
+	for _, tt := range []struct {
+		name    string
+		buckets []Bucket
+		want    float64
+	}{
+		// 10 at 0.05, 30 at 0.15, 10 at 0.2: (0.5 + 4.5 + 2) / 50.
+		{"midpoints, +Inf at the highest bound", []Bucket{{0.1, 10}, {0.2, 40}, {inf, 50}}, 7.0 / 50},
+		// The acquire-wait buckets of a 1+0 pool with a 1s timeout: 60 at 0.05ms,
+		// 30 at 75ms (0.05–0.1s), 10 at 750ms (0.5–1s): (0.003 + 2.25 + 7.5) / 100.
+		{"a queueing pool", []Bucket{{0.0001, 60}, {0.05, 60}, {0.1, 90}, {0.5, 90}, {1, 100}, {inf, 100}}, 9.753 / 100},
+		// Counts forced monotonic as in Quantile: 4 at 0.5, 4 at 2.5.
+		{"non-monotonic counts", []Bucket{{1, 4}, {2, 3}, {3, 8}, {inf, 8}}, 12.0 / 8},
+		{"no observations", []Bucket{{1, 0}, {inf, 0}}, math.NaN()},
+		{"no +Inf bucket", []Bucket{{1, 4}, {2, 8}}, math.NaN()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := (&Histogram{Buckets: tt.buckets}).Mean()
+			if math.IsNaN(tt.want) != math.IsNaN(got) || !math.IsNaN(got) && !approx(got, tt.want) {
+				t.Errorf("Mean() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
