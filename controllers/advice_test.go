@@ -114,19 +114,20 @@ func testAdviceLifecycle(t *testing.T, e *envtest.Env) {
 
 	// A budget the stored advice breaks with a rollout's surge pod: the next window
 	// gives an advice cut to it. 4 replicas × 53 (20+30+3) is the CRD's least; the
-	// advice must fit 5 pods.
-	s.patch(t, `{"spec":{"database":{"maxServerConnections":250}}}`)
+	// advice must fit 5 pods, and the saturated advice below, cut to it too, must
+	// differ from this one materially.
+	s.patch(t, `{"spec":{"database":{"maxServerConnections":500}}}`)
 	s.converge(t)
 	s.tick(adviceInterval)
 	s.converge(t)
 	in = s.get(t)
 	capped := wantAdvice(t, 4, pool, defaultUtilization, in)
 	if !capped.Capped {
-		t.Fatalf("the advice %d+%d is not cut by maxServerConnections 250: %s", capped.Size, capped.MaxOverflow, capped.Reason)
+		t.Fatalf("the advice %d+%d is not cut by maxServerConnections 500: %s", capped.Size, capped.MaxOverflow, capped.Reason)
 	}
 	rec := s.checkRecommendation(t, capped, iapiv1alpha1.TrackStable, 4)
-	if need := 5 * (*rec.Size + *rec.MaxOverflow + iapiv1alpha1.ServerConnectionsOutsidePool); need > 250 {
-		t.Errorf("the advice %d+%d needs %d connections with the surge pod, more than the budget of 250", *rec.Size, *rec.MaxOverflow, need)
+	if need := 5 * (*rec.Size + *rec.MaxOverflow + iapiv1alpha1.ServerConnectionsOutsidePool); need > 500 {
+		t.Errorf("the advice %d+%d needs %d connections with the surge pod, more than the budget of 500", *rec.Size, *rec.MaxOverflow, need)
 	}
 
 	// A rollout of a smaller pool whose canary is saturated: the analysis window of

@@ -8,15 +8,24 @@
 //   - Little's law: the mean number of connections in use per pod is the arrival rate
 //     of acquires times how long each is held, L = λ·W. The pods export the integral
 //     of acquired connections, so L = utilisation × (size + maxOverflow) is measured
-//     directly, and W = L / λ.
-//   - Acquires that timed out got no connection: the demand is D = L / (1 − timeout
-//     ratio). A saturated pool (utilisation at least SaturatedUtilization, or any
-//     timeouts) hides the rest of the demand in its queue, so D is then a lower bound
-//     and the advice is at least twice the current pool.
+//     directly, and W = L / λ over the acquires that got a connection.
+//   - The demand D = λ·W counts every acquire, timed out or not, as held for W. A
+//     saturated pool (utilisation at least SaturatedUtilization, any timeouts, or a
+//     mean acquire wait at least W) lets through only what it serves, so λ·W is about
+//     its own size whatever the load; its queue holds the rest. There D also counts
+//     the acquires waiting, λ times the mean acquire wait (Little's law on the
+//     queue), so that every request that wanted a connection at once gets one; the
+//     advice is then also at least twice the pool.
 //   - With requests arriving independently, the connections in use at a moment follow
-//     a Poisson law of mean D whatever the hold-time distribution (M/G/∞), so its 99th
-//     percentile is the pool size that serves 99 % of moments without waiting, and the
-//     99.9th percentile of a load twice D the size plus overflow that absorbs a burst.
+//     a Poisson law of mean D whatever the hold-time distribution (M/G/∞), and an
+//     acquire sees that law as it arrives (PASTA). An acquire that finds the size warm
+//     connections busy opens an overflow connection, which on a loaded node takes
+//     milliseconds — longer than a pool of warm connections ever makes anyone wait —
+//     so size is the smallest with P(N ≥ size) ≤ MissRatio for a load ShareFactor
+//     times D (a canary pod can draw more than its share: beside a starving stable
+//     pod, one drew about the whole load of two on the local cluster), at least
+//     MinSize; size + maxOverflow absorbs a burst of BurstFactor times that load the
+//     same way.
 //   - The budget: replicas + 1 (the rolling update's surge pod) pods must fit
 //     spec.database.maxServerConnections, as the rollout's own budget counts them
 //     (rollout.PoolFits, each pod as v1alpha1.PoolSpec.ConnectionsPerPod: size +
@@ -43,16 +52,30 @@ import (
 const (
 	// MinAcquires is the fewest acquires a sample needs; fewer gives no advice.
 	MinAcquires = 200
-	// MinWindow is the shortest window a sample needs.
+	// MinWindow is the shortest window a sample needs, give or take WindowSlack.
 	MinWindow = 30 * time.Second
+	// WindowSlack is how much shorter than MinWindow a window may measure: the steady
+	// samples are due every --advice-interval (at least MinWindow) from the start of
+	// a pass, and a pod's scrape may come a little earlier in its pass than in the
+	// one before.
+	WindowSlack = time.Second
 	// SaturatedUtilization is the mean share of the pool in use from which the pool
 	// is taken as saturated.
 	SaturatedUtilization = 0.9
-	// SizeQuantile and BurstQuantile are the Poisson quantiles of size and of size
-	// plus overflow; BurstFactor is the rate of the burst the overflow absorbs.
-	SizeQuantile  = 0.99
-	BurstQuantile = 0.999
-	BurstFactor   = 2.0
+	// MissRatio is the share of acquires that may find every warm connection (size)
+	// busy at ShareFactor times the measured load, and every connection (size +
+	// overflow) busy at BurstFactor times that. Below the 1 % the acquire-wait p99
+	// looks at, so that the connections such acquires open never reach it.
+	MissRatio = 0.001
+	// ShareFactor is the load, as a multiple of the measured one, a pod's warm
+	// connections are sized for: a canary pod beside a starving stable pod drew
+	// about the whole load of two on the local cluster (docs/rollouts.md).
+	ShareFactor = 2.0
+	// BurstFactor is the further multiple size + overflow absorbs.
+	BurstFactor = 2.0
+	// MinSize is the least advised size: one connection busy makes the next acquire
+	// open another.
+	MinSize = 2
 	// MaxPool is the schema's limit of pool.size and of pool.maxOverflow.
 	MaxPool = 1000
 )
@@ -72,6 +95,9 @@ type Sample struct {
 	TimeoutRatio float64
 	// Size and MaxOverflow are the pool the pods ran.
 	Size, MaxOverflow int32
+	// MeanWait is the mean acquire wait, when MeanWaitKnown.
+	MeanWait      time.Duration
+	MeanWaitKnown bool
 }
 
 // Budget is the instance's connection budget.
@@ -88,10 +114,12 @@ type Advice struct {
 	Size        int32
 	MaxOverflow int32
 	// ArrivalRate is λ, acquires per second per pod; HoldTime is W; Concurrency L
-	// (mean connections in use per pod); Demand D.
+	// (mean connections in use per pod); Queue the mean acquires waiting (counted in
+	// the demand of a saturated pool only); Demand D.
 	ArrivalRate float64
 	HoldTime    time.Duration
 	Concurrency float64
+	Queue       float64
 	Demand      float64
 	// P99Concurrency is the 99th percentile of the connections in use (Poisson of
 	// mean D).
@@ -113,7 +141,7 @@ func Recommend(s Sample, b Budget) (Advice, error) {
 	switch {
 	case s.Pods < 1:
 		return Advice{}, fmt.Errorf("no pods were measured")
-	case s.Window < MinWindow:
+	case s.Window < MinWindow-WindowSlack:
 		return Advice{}, fmt.Errorf("the window of %s is shorter than %s", s.Window, MinWindow)
 	case s.Acquires < MinAcquires:
 		return Advice{}, fmt.Errorf("%.0f acquires in %s, fewer than the %d the advice needs", s.Acquires, s.Window, MinAcquires)
@@ -134,10 +162,17 @@ func Recommend(s Sample, b Budget) (Advice, error) {
 	if s.TimeoutRatio < 1 {
 		a.Demand = a.Concurrency / (1 - s.TimeoutRatio)
 	}
-	a.Saturated = s.Utilization >= SaturatedUtilization || s.TimeoutRatio > 0
-	a.P99Concurrency = poissonQuantile(a.Demand, SizeQuantile)
-	size := max(1, a.P99Concurrency)
-	total := max(size+1, poissonQuantile(BurstFactor*a.Demand, BurstQuantile))
+	// A pool whose acquires wait longer for a connection than they then hold it
+	// queues, however much of it the window found in use.
+	queues := s.MeanWaitKnown && s.MeanWait > 0 && s.MeanWait >= a.HoldTime
+	a.Saturated = s.Utilization >= SaturatedUtilization || s.TimeoutRatio > 0 || queues
+	if a.Saturated && s.MeanWaitKnown {
+		a.Queue = a.ArrivalRate * s.MeanWait.Seconds()
+		a.Demand += a.Queue
+	}
+	a.P99Concurrency = poissonQuantile(a.Demand, 0.99)
+	size := max(MinSize, warm(ShareFactor*a.Demand))
+	total := max(size+1, warm(BurstFactor*ShareFactor*a.Demand))
 	if a.Saturated {
 		size = max(size, 2*s.Size)
 		total = max(total, size+max(1, 2*s.MaxOverflow))
@@ -145,12 +180,17 @@ func Recommend(s Sample, b Budget) (Advice, error) {
 	size, total = min(size, MaxPool), min(total, size+MaxPool)
 	overflow := total - size
 
-	why := fmt.Sprintf("λ %.1f acquires/s per pod × hold %s = %.2f connections in use (Little's law); p99 of a Poisson load of %.2f is %d",
-		a.ArrivalRate, a.HoldTime.Round(10*time.Microsecond), a.Demand, a.Demand, a.P99Concurrency)
+	why := fmt.Sprintf("λ %.1f acquires/s per pod × hold %s = %.2f connections in use (Little's law)",
+		a.ArrivalRate, a.HoldTime.Round(10*time.Microsecond), a.ArrivalRate*a.HoldTime.Seconds())
 	if a.Saturated {
-		why += fmt.Sprintf("; the pool %d+%d was saturated (%.0f%% in use, %.1f%% timeouts), so the demand is at least that and the advice at least doubles it",
-			s.Size, s.MaxOverflow, 100*s.Utilization, 100*s.TimeoutRatio)
+		why += fmt.Sprintf("; the pool %d+%d was saturated (%.0f%% in use, %.1f%% timeouts)", s.Size, s.MaxOverflow, 100*s.Utilization, 100*s.TimeoutRatio)
+		if s.MeanWaitKnown {
+			why += fmt.Sprintf(", with %.2f acquires waiting (λ × mean wait %s), so the demand is %.2f", a.Queue, s.MeanWait.Round(10*time.Microsecond), a.Demand)
+		}
+		why += ", and the advice at least doubles the pool"
 	}
+	why += fmt.Sprintf("; at %g× that load (a canary's share can double) an acquire finds one of %d warm connections free, and at %g× one of %d, %g%% of the time (Poisson)",
+		ShareFactor, size, BurstFactor*ShareFactor, total, 100*(1-MissRatio))
 	fits := func(size, overflow int32) bool {
 		return rollout.PoolFits(b.MaxServerConnections, b.Replicas, v1alpha1.PoolSpec{Size: size, MaxOverflow: &overflow})
 	}
@@ -176,6 +216,13 @@ func Recommend(s Sample, b Budget) (Advice, error) {
 	a.Reason = fmt.Sprintf("%s: size %d, maxOverflow %d from %.0f acquires of %d pods over %s: %s",
 		s.Mode, size, overflow, s.Acquires, s.Pods, s.Window.Round(time.Second), why)
 	return a, nil
+}
+
+// warm is the number of connections an acquire finds one of free with probability at
+// least 1 − MissRatio when those in use are Poisson of mean m: the smallest n with
+// P(N ≥ n) ≤ MissRatio, one more than the quantile.
+func warm(m float64) int32 {
+	return poissonQuantile(m, 1-MissRatio) + 1
 }
 
 // poissonQuantile is the smallest k with P(X ≤ k) ≥ p for X Poisson of mean m.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/internal/poolhealth"
@@ -25,7 +26,7 @@ func SampleOf(m poolhealth.Measures, pool v1alpha1.PoolSpec) (Sample, error) {
 	if err != nil {
 		return Sample{}, err
 	}
-	return Sample{
+	s := Sample{
 		Mode:         mode,
 		Pods:         m.Pods,
 		Window:       m.Window,
@@ -34,7 +35,11 @@ func SampleOf(m poolhealth.Measures, pool v1alpha1.PoolSpec) (Sample, error) {
 		TimeoutRatio: m.TimeoutRatio.V,
 		Size:         pool.SizeOrDefault(),
 		MaxOverflow:  pool.MaxOverflowOrDefault(),
-	}, nil
+	}
+	if w := m.AcquireWaitMean; w.Known {
+		s.MeanWait, s.MeanWaitKnown = time.Duration(w.V*float64(time.Second)), true
+	}
+	return s, nil
 }
 
 // modeOf is the one engine every measured pod reported.

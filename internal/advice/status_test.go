@@ -57,7 +57,8 @@ func sameSize(a, b *v1alpha1.PoolRecommendation) bool {
 
 // The status of the starving case of TestRecommend states what it rests on.
 func TestAdviceStatus(t *testing.T) {
-	s := Sample{Mode: "sync", Pods: 2, Window: time.Minute, Acquires: 6000, Utilization: 1, TimeoutRatio: 0.2, Size: 1, MaxOverflow: 0}
+	s := Sample{Mode: "sync", Pods: 2, Window: time.Minute, Acquires: 6000, Utilization: 1, TimeoutRatio: 0.2, Size: 1, MaxOverflow: 0,
+		MeanWait: 400 * time.Millisecond, MeanWaitKnown: true}
 	a, err := Recommend(s, Budget{Replicas: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -65,8 +66,9 @@ func TestAdviceStatus(t *testing.T) {
 	overflow := int32(0)
 	st := a.Status(time.Date(2026, 12, 1, 12, 0, 0, 500, time.UTC), v1alpha1.TrackStable, v1alpha1.PoolSpec{Size: 1, MaxOverflow: &overflow})
 	b := st.BasedOn
-	if *st.Size != 4 || *st.MaxOverflow != 5 || !st.Saturated || b == nil || b.Pool != "1+0" || b.Samples != 6000 ||
-		b.Rate != "50.00/s" || b.HoldTime.Duration != 25*time.Millisecond || b.Concurrency != "1.25" || b.P99Concurrency != 4 ||
+	// D = 1.25 + 50/s × 400ms = 21.25; qpois(0.99, 21.25) = 33 (R).
+	if *st.Size != 65 || *st.MaxOverflow != 51 || !st.Saturated || b == nil || b.Pool != "1+0" || b.Samples != 6000 ||
+		b.Rate != "50.00/s" || b.HoldTime.Duration != 25*time.Millisecond || b.Concurrency != "21.25" || b.P99Concurrency != 33 ||
 		b.Window.Duration != time.Minute || b.Pods != 2 || b.Track != "stable" || st.Time.Nanosecond() != 0 {
 		t.Errorf("status %+v based on %+v", st, b)
 	}
@@ -80,6 +82,10 @@ func TestSampleOf(t *testing.T) {
 	s, err := SampleOf(m, pool)
 	if err != nil || s != (Sample{Mode: "sync", Pods: 2, Window: time.Minute, Acquires: 6000, Utilization: 1, TimeoutRatio: 0.2, Size: 1, MaxOverflow: 0}) {
 		t.Errorf("SampleOf = %+v, %v", s, err)
+	}
+	m.AcquireWaitMean = known(0.4)
+	if s, err := SampleOf(m, pool); err != nil || !s.MeanWaitKnown || s.MeanWait != 400*time.Millisecond {
+		t.Errorf("SampleOf with a mean wait of 0.4s = %+v, %v", s, err)
 	}
 	for name, tc := range map[string]struct {
 		mutate func(*poolhealth.Measures)

@@ -165,15 +165,15 @@ func TestCommandsAgainstAPIServer(t *testing.T) {
 		before := k.get(t, "starving")
 		out := k.succeed(t, "recommend", "starving", "--apply")
 		got := k.get(t, "starving")
-		if p := got.Spec.Database.Pool; p.SizeOrDefault() != 4 || p.MaxOverflowOrDefault() != 5 || p.TimeoutOrDefault() != before.Spec.Database.Pool.TimeoutOrDefault() {
-			t.Errorf("pool after --apply %s, want 4+5 and the rest unchanged", p)
+		if p := got.Spec.Database.Pool; p.SizeOrDefault() != 39 || p.MaxOverflowOrDefault() != 29 || p.TimeoutOrDefault() != before.Spec.Database.Pool.TimeoutOrDefault() {
+			t.Errorf("pool after --apply %s, want 39+29 and the rest unchanged", p)
 		}
 		if got.Spec.Image != before.Spec.Image || !got.Spec.Database.Async.Enabled || got.Spec.ReplicasOrDefault() != 4 {
 			t.Errorf("--apply changed more than the pool: %+v", got.Spec)
 		}
 		assertOneLine(t, out, appliedMessage(before, got))
 		version := got.ResourceVersion
-		assertOneLine(t, k.succeed(t, "recommend", "starving", "--apply"), "interviewapi starving already runs the advised pool 4+5: nothing to apply")
+		assertOneLine(t, k.succeed(t, "recommend", "starving", "--apply"), "interviewapi starving already runs the advised pool 39+29: nothing to apply")
 		if after := k.get(t, "starving").ResourceVersion; after != version {
 			t.Errorf("an advice already applied wrote the object (resourceVersion %s → %s)", version, after)
 		}

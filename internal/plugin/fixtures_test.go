@@ -211,22 +211,23 @@ func comparedInstance(name string) *iapiv1alpha1.InterviewAPI {
 
 // advisedInstance is async at the starving pool 1+0, healthy, with the advice the
 // operator wrote from a window of its 4 stable pods: 6000 acquires in a minute, the
-// pool always in use and a fifth of the acquires timing out (internal/advice's
-// starving case: 4+5).
+// pool always in use, a fifth of the acquires timing out and 400ms of mean wait
+// (internal/advice.Recommend of that sample: 39+29).
 func advisedInstance(name string) *iapiv1alpha1.InterviewAPI {
 	obj := promotedInstance(name)
 	obj.Spec.Database.Pool = iapiv1alpha1.PoolSpec{Size: 1, MaxOverflow: ptr.To[int32](0)}
 	obj.Status.Recommendation = &iapiv1alpha1.PoolRecommendation{
 		Time:        ago(90 * time.Second),
 		Mode:        "async",
-		Size:        ptr.To[int32](4),
-		MaxOverflow: ptr.To[int32](5),
+		Size:        ptr.To[int32](39),
+		MaxOverflow: ptr.To[int32](29),
 		Saturated:   true,
-		Reason: "async: size 4, maxOverflow 5 from 6000 acquires of 4 pods over 1m0s: λ 25.0 acquires/s per pod × hold 50ms = 1.25 connections in use (Little's law); " +
-			"p99 of a Poisson load of 1.25 is 4; the pool 1+0 was saturated (100% in use, 20.0% timeouts), so the demand is at least that and the advice at least doubles it",
+		Reason: "async: size 39, maxOverflow 29 from 6000 acquires of 4 pods over 1m0s: λ 25.0 acquires/s per pod × hold 50ms = 1.25 connections in use (Little's law); " +
+			"the pool 1+0 was saturated (100% in use, 20.0% timeouts), with 10.00 acquires waiting (λ × mean wait 400ms), so the demand is 11.25, and the advice at least doubles the pool; " +
+			"at 2× that load (a canary's share can double) an acquire finds one of 39 warm connections free, and at 4× one of 68, 99.9% of the time (Poisson)",
 		BasedOn: &iapiv1alpha1.RecommendationBasis{
 			Track: iapiv1alpha1.TrackStable, Pool: "1+0", Window: metav1.Duration{Duration: time.Minute}, Pods: 4, Samples: 6000,
-			Rate: "25.00/s", HoldTime: metav1.Duration{Duration: 50 * time.Millisecond}, Concurrency: "1.25", P99Concurrency: 4,
+			Rate: "25.00/s", HoldTime: metav1.Duration{Duration: 50 * time.Millisecond}, Concurrency: "11.25", P99Concurrency: 20,
 		},
 	}
 	return obj

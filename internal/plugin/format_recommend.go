@@ -39,12 +39,12 @@ func renderRecommendation(obj *iapiv1alpha1.InterviewAPI, now time.Time) string 
 		field("Acquires", fmt.Sprint(on.Samples))
 		field("Arrival rate λ", on.Rate+" per pod")
 		field("Hold time W", on.HoldTime.Duration.String())
-		field("In use L = λ·W", on.Concurrency+" connections per pod (Little's law)")
-		field("p99 in use", fmt.Sprintf("%d connections (Poisson of mean L)", on.P99Concurrency))
+		field("Demand D = λ·W", on.Concurrency+" connections per pod (Little's law; a saturated pool's waiting acquires included)")
+		field("p99 of D", fmt.Sprintf("%d connections (Poisson of mean D)", on.P99Concurrency))
 	}
 	var notes []string
 	if rec.Saturated {
-		notes = append(notes, "the measured pool was saturated: its queue hid part of the demand, so the advice at least doubles it")
+		notes = append(notes, "the measured pool was saturated: the advice counts the acquires that waited too and at least doubles the pool; once it is promoted, the next window advises it down to what the load uses")
 	}
 	if rec.Capped {
 		budget := "-"

@@ -28,12 +28,12 @@ func TestRecommendationPatch(t *testing.T) {
 	if err != nil || done {
 		t.Fatalf("patch %s done %v: %v", patch, done, err)
 	}
-	if want := `{"metadata":{"resourceVersion":""},"spec":{"database":{"pool":{"maxOverflow":5,"size":4}}}}`; string(patch) != want {
+	if want := `{"metadata":{"resourceVersion":""},"spec":{"database":{"pool":{"maxOverflow":29,"size":39}}}}`; string(patch) != want {
 		t.Errorf("patch %s, want %s", patch, want)
 	}
 
 	applied := advisedInstance("applied")
-	applied.Spec.Database.Pool = iapiv1alpha1.PoolSpec{Size: 4, MaxOverflow: ptr.To[int32](5)}
+	applied.Spec.Database.Pool = iapiv1alpha1.PoolSpec{Size: 39, MaxOverflow: ptr.To[int32](29)}
 	if _, done, err := recommendationPatch(applied); err != nil || !done {
 		t.Errorf("the advised pool already in the spec: done %v, %v", done, err)
 	}
@@ -51,9 +51,9 @@ func TestRecommendationPatch(t *testing.T) {
 			o.Status.Canary, o.Status.Phase = &c, iapiv1alpha1.PhaseProgressing
 		}, "is rolling out revision"},
 		"another engine": {func(o *iapiv1alpha1.InterviewAPI) { o.Spec.Database.Async.Enabled = false }, "the advice is for the async engine, the spec runs sync"},
-		// 5 pods × (4 + 5 + 3) = 60 > 50, though the spec's 4 × 4 fits.
+		// 5 pods × (39 + 29 + 3) = 355 > 50, though the spec's 4 × 4 fits.
 		"over the budget": {func(o *iapiv1alpha1.InterviewAPI) { o.Spec.Database.MaxServerConnections = ptr.To[int32](50) },
-			"the advised pool 4+5 does not fit spec.database.maxServerConnections 50 with 4 replicas and a rollout's surge pod (12 connections each)"},
+			"the advised pool 39+29 does not fit spec.database.maxServerConnections 50 with 4 replicas and a rollout's surge pod (71 connections each)"},
 	} {
 		obj := advisedInstance("refused")
 		tc.mutate(obj)
