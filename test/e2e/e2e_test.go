@@ -28,6 +28,8 @@ func TestE2E(t *testing.T) {
 		{"AnalysisThroughPrometheusAndDashboards", testAnalysisThroughPrometheus},
 		// Issue 12: every decision of a promotion and of a rollback notified.
 		{"NotificationsOfAPromotionAndARollback", testNotificationsOfEveryDecision},
+		// Issue 12: a starving and an oversized pool's advice applied and promoted.
+		{"PoolAdviceAppliedAndPromoted", testPoolAdvice},
 		{"OperatorKilledDuringStep2Resumes", testOperatorKilledResumes},
 		{"DatabaseOutageDuringCanaryNeverPromotes", testDatabaseOutage},
 		{"InClusterOperatorThroughItsRBAC", testInClusterOperator},

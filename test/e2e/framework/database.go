@@ -41,6 +41,23 @@ func CreateDatabase(ctx context.Context, adminURL, name string) (string, error) 
 	return u.String(), nil
 }
 
+// Connections counts the sessions PostgreSQL's pg_stat_activity shows on database
+// name (of the server of adminURL), the connection this query comes over excluded: what
+// an instance's pods hold open.
+func Connections(ctx context.Context, adminURL, name string) (int, error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return 0, fmt.Errorf("connect to %s: %w", redact(adminURL), err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	err = conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the connections to %s: %w", name, err)
+	}
+	return n, nil
+}
+
 // MissingAnalyses returns the answer analyses among ids that the database does not
 // hold.
 func MissingAnalyses(ctx context.Context, databaseURL string, ids []string) ([]string, error) {

@@ -77,6 +77,8 @@ type InstanceOptions struct {
 	Pool iapiv1alpha1.PoolSpec
 	// Rollout; the zero value means QuickRollout.
 	Rollout iapiv1alpha1.RolloutSpec
+	// MaxServerConnections is spec.database.maxServerConnections; nil is no budget.
+	MaxServerConnections *int32
 }
 
 // SmallPool keeps the connections of many pods on one PostgreSQL modest: 5 kept open
@@ -137,6 +139,8 @@ func NewInstance(o InstanceOptions) *iapiv1alpha1.InterviewAPI {
 				URLSecretRef: iapiv1alpha1.SecretKeyRef{Name: DatabaseSecret, Key: DatabaseSecretKey},
 				Pool:         o.Pool,
 				Async:        iapiv1alpha1.AsyncSpec{Enabled: o.Async},
+				// The budget the operator holds every rollout to.
+				MaxServerConnections: o.MaxServerConnections,
 			},
 			Rollout: o.Rollout,
 			// What a server pod of these tests needs, so that on a real node the pods
