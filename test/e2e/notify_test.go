@@ -22,8 +22,9 @@ import (
 	"github.com/interviewapi/operator/test/e2e/framework"
 )
 
-// webhookReceiver is a Webhook receiver on 127.0.0.1 in the test process: the
-// operator runs as a process on this machine, so it reaches it directly.
+// webhookReceiver is a Webhook receiver in the test process, listening on 127.0.0.1
+// where the scenario's operator runs: the host's on the process node, the node's
+// network namespace on the real node (Cluster.NodeListen).
 type webhookReceiver struct {
 	srv *httptest.Server
 
@@ -38,9 +39,13 @@ type received struct {
 	err     error
 }
 
-func newWebhookReceiver(t *testing.T) *webhookReceiver {
+func newWebhookReceiver(t *testing.T, e *env) *webhookReceiver {
+	ln, err := e.cluster.NodeListen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen for the webhook receiver: %v", err)
+	}
 	r := &webhookReceiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		var got received
 		body, err := io.ReadAll(req.Body)
 		if err == nil {
@@ -51,6 +56,9 @@ func newWebhookReceiver(t *testing.T) *webhookReceiver {
 		r.received = append(r.received, got)
 		r.mu.Unlock()
 	}))
+	r.srv.Listener.Close()
+	r.srv.Listener = ln
+	r.srv.Start()
 	t.Cleanup(r.srv.Close)
 	return r
 }
@@ -66,7 +74,7 @@ func (r *webhookReceiver) all() []received {
 // decision of both arrives at the receiver once, in order, with the fields
 // docs/rollouts.md ("Notifications") documents.
 func testNotificationsOfEveryDecision(t *testing.T, e *env) {
-	rcv := newWebhookReceiver(t)
+	rcv := newWebhookReceiver(t, e)
 	s := e.newScenario(t, "e2e-notify", scenarioOptions{operatorArgs: []string{"--allowed-notification-urls=" + rcv.srv.URL + "/"}})
 	rollout := framework.QuickRollout()
 	rollout.Notifications = []iapiv1alpha1.Notification{{Type: iapiv1alpha1.NotificationWebhook, URL: rcv.srv.URL + "/hook"}}

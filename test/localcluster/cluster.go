@@ -518,6 +518,16 @@ func (c *Cluster) NodeCommand(path string, args []string) (string, []string) {
 	return c.real.ns.command(path, args)
 }
 
+// NodeListen opens a listener in the test's process that programs started with
+// NodeCommand reach at its address: on the host on the process node, inside the node's
+// network namespace on the real node (a Webhook receiver the operator posts to, say).
+func (c *Cluster) NodeListen(network, addr string) (net.Listener, error) {
+	if c.real == nil {
+		return net.Listen(network, addr)
+	}
+	return c.real.ns.listen(network, addr)
+}
+
 // NodeKubeconfig is the admin kubeconfig for programs started with NodeCommand.
 func (c *Cluster) NodeKubeconfig() string {
 	if c.real == nil {

@@ -27,6 +27,8 @@ func (netns) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 
 func (netns) command(path string, args []string) (string, []string) { return path, args }
 
+func (netns) listen(string, string) (net.Listener, error) { return nil, errRealNodeLinux }
+
 func newRealNode(context.Context, Options) (*realNode, error) { return nil, errRealNodeLinux }
 
 func (*realNode) setUpNetwork(context.Context) (controlPlaneNet, error) {
