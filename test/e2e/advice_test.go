@@ -250,7 +250,7 @@ func (s *scenario) settledConnections(least int) int {
 	last, n := -1, 0
 	err := framework.Until(s.t.Context(), time.Minute, "pg_stat_activity of "+db+" settled", func(ctx context.Context) (bool, string, error) {
 		var err error
-		if n, err = framework.Connections(ctx, s.env.cluster.DatabaseURL, db); err != nil {
+		if n, err = framework.Connections(ctx, s.env.cluster.DatabaseURL(), db); err != nil {
 			return false, "", err
 		}
 		settled := n == last && n >= least

@@ -21,22 +21,26 @@ import (
 	"github.com/interviewapi/operator/test/localcluster"
 )
 
-// defaultNode is the node the suite runs on unless E2E_NODE says otherwise.
-const defaultNode = "process"
+// defaultNode is the node the suite runs on unless E2E_NODE says otherwise: the real
+// node when this machine can run it, else the process node (the log says which, why).
+const defaultNode = "auto"
 
-// env is the one local cluster the scenarios share, each in its own namespace with its
-// own database.
+// env is the one cluster the scenarios share, each in its own namespace with its own
+// database: the local cluster, or the user's with E2E_KUBECONFIG.
 type env struct {
 	root    string // the repository
 	bin     string // bin/ of the repository
-	cluster *localcluster.Cluster
+	dir     string // the suite's files: the local cluster's, operator logs, Prometheus
+	cluster framework.Cluster
 	client  client.Client
 	kubectl framework.Kubectl
 }
 
-// startEnv brings the local cluster up for the whole test and down at its end. Set
-// E2E_DIR to keep the cluster's files (pod and component logs) after the run, and
-// E2E_BIN_DIR to run the binaries of another build than the repository's bin/.
+// startEnv brings the local cluster up for the whole test and down at its end, or,
+// with E2E_KUBECONFIG, takes the user's cluster (docs/localcluster.md, "Running the
+// end-to-end suite against your own cluster"). Set E2E_DIR to keep the suite's files
+// (pod and component logs) after the run, and E2E_BIN_DIR to run the binaries of
+// another build than the repository's bin/.
 func startEnv(t *testing.T) *env {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
@@ -49,7 +53,12 @@ func startEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	for _, program := range []string{"interviewapi-server", "interviewapi-operator", "k8s/kubectl", "k8s/kube-apiserver"} {
+	external := os.Getenv("E2E_KUBECONFIG")
+	programs := []string{"interviewapi-server", "interviewapi-operator", "k8s/kubectl", "k8s/kube-apiserver"}
+	if external != "" {
+		programs = []string{"interviewapi-operator", "k8s/kubectl"}
+	}
+	for _, program := range programs {
 		if _, err := os.Stat(filepath.Join(bin, program)); err != nil {
 			t.Fatalf("%s is missing: run `make tools build` first (make test-e2e does): %v", filepath.Join(bin, program), err)
 		}
@@ -58,11 +67,37 @@ func startEnv(t *testing.T) *env {
 	if dir == "" {
 		dir = t.TempDir()
 	}
+	start := time.Now()
+	var c framework.Cluster
+	if external != "" {
+		c = useExternalCluster(t, root, bin, external)
+	} else {
+		c = startLocalCluster(t, root, bin, dir)
+	}
+	t.Logf("CLUSTER %s, ready in %s (files in %s)", c.Describe(), time.Since(start).Round(time.Millisecond), dir)
+	framework.SetPodDialer(c.DialPod)
+	cl, err := framework.NewClient(c.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{
+		root:    root,
+		bin:     bin,
+		dir:     dir,
+		cluster: c,
+		client:  cl,
+		kubectl: framework.Kubectl{Path: filepath.Join(bin, "k8s", "kubectl"), Kubeconfig: c.Kubeconfig(), ExtraPath: bin},
+	}
+}
+
+// startLocalCluster starts the local cluster on the node E2E_NODE names (default
+// auto) and stops it when the test ends.
+func startLocalCluster(t *testing.T, root, bin, dir string) framework.Cluster {
+	t.Helper()
 	node, err := localcluster.ParseNodeKind(cmp.Or(os.Getenv("E2E_NODE"), defaultNode))
 	if err != nil {
 		t.Fatalf("E2E_NODE: %v", err)
 	}
-	start := time.Now()
 	c, err := localcluster.Start(t.Context(), localcluster.Options{
 		Dir:    dir,
 		BinDir: bin,
@@ -78,24 +113,40 @@ func startEnv(t *testing.T) *env {
 		t.Fatalf("start the local cluster: %v", err)
 	}
 	t.Logf("NODE %s: %s", c.Node, c.NodeReason)
-	framework.SetPodDialer(c.DialPod)
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
 			t.Errorf("stop the local cluster: %v", err)
 		}
 	})
-	t.Logf("local cluster up in %s (files in %s)", time.Since(start).Round(time.Millisecond), dir)
-	cl, err := framework.NewClient(c.RESTConfig)
+	return framework.LocalCluster{C: c}
+}
+
+// useExternalCluster takes the cluster of kubeconfig, with the database of
+// E2E_DATABASE_URL (E2E_POD_DATABASE_URL: that server as the pods reach it), and
+// applies the CRD of this build to it.
+func useExternalCluster(t *testing.T, root, bin, kubeconfig string) framework.Cluster {
+	t.Helper()
+	c, err := framework.NewExternalCluster(kubeconfig, os.Getenv("E2E_DATABASE_URL"), os.Getenv("E2E_POD_DATABASE_URL"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{
-		root:    root,
-		bin:     bin,
-		cluster: c,
-		client:  cl,
-		kubectl: framework.Kubectl{Path: filepath.Join(bin, "k8s", "kubectl"), Kubeconfig: c.Kubeconfig, ExtraPath: bin},
+	k := framework.Kubectl{Path: filepath.Join(bin, "k8s", "kubectl"), Kubeconfig: c.Kubeconfig(), ExtraPath: bin}
+	if _, err := k.Run(t.Context(), "apply", "--server-side", "-f", filepath.Join(root, "config", "crd", "bases")); err != nil {
+		t.Fatalf("apply the CRD to the cluster of E2E_KUBECONFIG: %v", err)
 	}
+	return c
+}
+
+// localCluster is the local cluster for a scenario that needs what only it can do
+// (why); on a cluster of the user's (E2E_KUBECONFIG) the scenario is skipped with that
+// reason. The default path, the local cluster, never skips.
+func (e *env) localCluster(t *testing.T, why string) *localcluster.Cluster {
+	t.Helper()
+	if c := e.cluster.Local(); c != nil {
+		return c
+	}
+	t.Skipf("not run on the cluster of E2E_KUBECONFIG: this scenario %s, which only the local cluster can do", why)
+	return nil
 }
 
 // scenario is one test's namespace, database, operator, instance and load.
@@ -130,7 +181,7 @@ func (e *env) newScenario(t *testing.T, name string, o scenarioOptions) *scenari
 	if err := framework.CreateNamespace(ctx, e.client, name); err != nil {
 		t.Fatal(err)
 	}
-	url, err := framework.CreateDatabase(ctx, e.cluster.DatabaseURL, strings.ReplaceAll(name, "-", "_"))
+	url, err := framework.CreateDatabase(ctx, e.cluster.DatabaseURL(), strings.ReplaceAll(name, "-", "_"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +204,7 @@ func (s *scenario) startOperator(o framework.OperatorOptions) {
 	o.Binary = filepath.Join(s.env.bin, "interviewapi-operator")
 	o.Kubeconfig = s.env.cluster.NodeKubeconfig()
 	o.Wrap = s.env.cluster.NodeCommand
-	o.LogPath = filepath.Join(s.env.cluster.Dir, "operator-"+s.ns+".log")
+	o.LogPath = filepath.Join(s.env.dir, "operator-"+s.ns+".log")
 	o.Namespaces = []string{s.ns}
 	o.LeaderElectionNamespace = s.ns
 	op, err := framework.StartOperator(o)

@@ -30,6 +30,7 @@ const (
 // image with a token of its ServiceAccount) rolls sync out to async under load as in
 // scenario 1, proving its RBAC is enough; and that RBAC grants no access to Secrets.
 func testInClusterOperator(t *testing.T, e *env) {
+	local := e.localCluster(t, "runs config/default as it is, whose image `controller` only the local cluster maps to the operator's, and reads the operator's log from the node's files")
 	ctx := t.Context()
 	out, err := e.kubectl.Run(ctx, "apply", "-k", filepath.Join(e.root, "config", "default"))
 	if err != nil {
@@ -61,7 +62,7 @@ func testInClusterOperator(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	operatorLog := e.cluster.PodLogPath(operatorNamespace, pod.Name, operatorContainer)
+	operatorLog := local.PodLogPath(operatorNamespace, pod.Name, operatorContainer)
 	if pod.Spec.ServiceAccountName != operatorServiceAccount {
 		t.Fatalf("operator pod runs as %q, want the ServiceAccount %q", pod.Spec.ServiceAccountName, operatorServiceAccount)
 	}

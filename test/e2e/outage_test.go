@@ -51,6 +51,7 @@ func testDatabaseOutage(t *testing.T, e *env) {
 }
 
 func testOutage(t *testing.T, e *env, judge iapiv1alpha1.AnalysisJudge, wantPromoted bool) {
+	local := e.localCluster(t, "stops and restarts the PostgreSQL the pods use")
 	s := e.newScenario(t, "e2e-outage-"+strings.ToLower(string(judge)), scenarioOptions{})
 	rollout := framework.QuickRollout()
 	rollout.Analysis.Judge = judge
@@ -92,12 +93,12 @@ func testOutage(t *testing.T, e *env, judge iapiv1alpha1.AnalysisJudge, wantProm
 	}
 
 	stopped := time.Now()
-	if err := e.cluster.StopDatabase(t.Context()); err != nil {
+	if err := local.StopDatabase(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	// Whatever happens next, the database comes back for the other scenarios.
 	restart := func() {
-		if err := e.cluster.StartDatabase(context.WithoutCancel(t.Context())); err != nil {
+		if err := local.StartDatabase(context.WithoutCancel(t.Context())); err != nil {
 			t.Errorf("start the database again: %v", err)
 		}
 	}

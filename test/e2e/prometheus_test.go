@@ -194,7 +194,7 @@ func (s *scenario) startPrometheus() *scenarioPrometheus {
 		}
 	})
 
-	dir := filepath.Join(s.env.cluster.Dir, "prometheus-"+s.ns)
+	dir := filepath.Join(s.env.dir, "prometheus-"+s.ns)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
