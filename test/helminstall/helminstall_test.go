@@ -84,6 +84,9 @@ func TestHelmInstallTestUninstall(t *testing.T) {
 		// The real node imports bin/images; the chart's default values and the sample
 		// name the tag appVersion.
 		ImageTags: []string{framework.ChartAppVersion(root)},
+		// As the e2e suite's (test/e2e): the real node's start passed the default 2
+		// minutes on two cores at load 39.
+		StartTimeout: 5 * time.Minute,
 	})
 	if err != nil {
 		t.Fatalf("start the local cluster: %v", err)
