@@ -68,6 +68,8 @@ func startOperator(bin, kubeconfig, logPath string, extraArgs []string) (*operat
 	args := append([]string{
 		"--kubeconfig=" + kubeconfig,
 		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(port),
+		// The benchmark reads the operator's metrics over plain HTTP on loopback.
+		"--metrics-secure=false",
 		"--health-probe-bind-address=0",
 		"--leader-elect=true",
 		"--leader-election-namespace=default",

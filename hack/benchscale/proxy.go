@@ -28,8 +28,10 @@ type apiProxy struct {
 }
 
 // requestKind sorts a request as the API server's audit log would: watch, list and get
-// are reads; create, update, patch and delete writes. Lease requests (leader election)
-// are kept apart, since they are the election's cost, not the reconciler's.
+// are reads; create, update, patch and delete writes; each with the resource it names
+// ("create events", "update interviewapis/status"), so that a reader sees which calls
+// an instance costs. Lease requests (leader election) are kept apart, since they are
+// the election's cost, not the reconciler's.
 func requestKind(method string, u *url.URL) string {
 	lease := strings.Contains(u.Path, "/leases")
 	kind := ""
@@ -57,39 +59,60 @@ func requestKind(method string, u *url.URL) string {
 	if lease {
 		return "lease " + kind
 	}
+	if res := resourceOf(u.Path); res != "" {
+		return kind + " " + res
+	}
 	return kind
 }
 
 // isWrite says whether a kind counted by requestKind changes something.
 func isWrite(kind string) bool {
-	switch strings.TrimPrefix(kind, "lease ") {
+	verb, _, _ := strings.Cut(strings.TrimPrefix(kind, "lease "), " ")
+	switch verb {
 	case "create", "update", "patch", "delete":
 		return true
 	}
 	return false
 }
 
-// isCollection says whether an API path names a collection: /api/v1/pods,
-// /apis/GROUP/VERSION/namespaces/NS/KIND (an even number of segments after the group
-// version, counting "namespaces/NS" as a pair), not one object (…/KIND/NAME) or a
-// subresource.
-func isCollection(path string) bool {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
+// apiParts is an API path's segments after the group version (/api/v1 or
+// /apis/GROUP/VERSION) with "namespaces/NS" taken off the front, unless the path
+// names a Namespace itself; ok is false for a path outside the resource APIs.
+func apiParts(path string) (parts []string, ok bool) {
+	parts = strings.Split(strings.Trim(path, "/"), "/")
 	switch {
 	case len(parts) >= 2 && parts[0] == "api":
 		parts = parts[2:]
 	case len(parts) >= 3 && parts[0] == "apis":
 		parts = parts[3:]
 	default:
-		return false
+		return nil, false
 	}
-	if len(parts) >= 2 && parts[0] == "namespaces" {
-		if len(parts) == 2 {
-			return false // one Namespace object
-		}
+	if len(parts) > 2 && parts[0] == "namespaces" {
 		parts = parts[2:]
 	}
-	return len(parts) == 1
+	return parts, true
+}
+
+// isCollection says whether an API path names a collection: /api/v1/pods,
+// /apis/GROUP/VERSION/namespaces/NS/KIND, not one object (…/KIND/NAME, a Namespace)
+// or a subresource.
+func isCollection(path string) bool {
+	parts, ok := apiParts(path)
+	return ok && len(parts) == 1
+}
+
+// resourceOf is the resource an API path names, with its subresource
+// ("interviewapis/status"); "" outside the resource APIs.
+func resourceOf(path string) string {
+	parts, ok := apiParts(path)
+	switch {
+	case !ok || len(parts) == 0:
+		return ""
+	case len(parts) >= 3:
+		return parts[0] + "/" + parts[2]
+	}
+	return parts[0]
 }
 
 // startAPIProxy listens on a loopback port and forwards to cfg's API server.

@@ -8,19 +8,20 @@ import (
 
 func TestRequestKind(t *testing.T) {
 	tests := []struct{ method, url, want string }{
-		{"GET", "/apis/apps/v1/deployments?labelSelector=x&limit=500", "list"},
-		{"GET", "/apis/apps/v1/deployments?watch=true&resourceVersion=5", "watch"},
-		{"GET", "/apis/apps/v1/namespaces/a/deployments/web", "get"},
-		{"GET", "/apis/apps/v1/namespaces/a/deployments", "list"},
-		{"GET", "/api/v1/namespaces/a/pods?labelSelector=app%3Dx", "list"},
-		{"GET", "/api/v1/namespaces/a", "get"},
-		{"GET", "/api/v1/namespaces", "list"},
-		{"PUT", "/apis/apps.interviewapi.io/v1alpha1/namespaces/a/interviewapis/x/status", "update"},
-		{"PATCH", "/apis/apps/v1/namespaces/a/deployments/web?fieldManager=m&force=true", "patch"},
-		{"POST", "/apis/events.k8s.io/v1/namespaces/a/events", "create"},
-		{"DELETE", "/apis/apps/v1/namespaces/a/deployments/web-canary", "delete"},
+		{"GET", "/apis/apps/v1/deployments?labelSelector=x&limit=500", "list deployments"},
+		{"GET", "/apis/apps/v1/deployments?watch=true&resourceVersion=5", "watch deployments"},
+		{"GET", "/apis/apps/v1/namespaces/a/deployments/web", "get deployments"},
+		{"GET", "/apis/apps/v1/namespaces/a/deployments", "list deployments"},
+		{"GET", "/api/v1/namespaces/a/pods?labelSelector=app%3Dx", "list pods"},
+		{"GET", "/api/v1/namespaces/a", "get namespaces"},
+		{"GET", "/api/v1/namespaces", "list namespaces"},
+		{"PUT", "/apis/apps.interviewapi.io/v1alpha1/namespaces/a/interviewapis/x/status", "update interviewapis/status"},
+		{"PATCH", "/apis/apps/v1/namespaces/a/deployments/web?fieldManager=m&force=true", "patch deployments"},
+		{"POST", "/apis/events.k8s.io/v1/namespaces/a/events", "create events"},
+		{"DELETE", "/apis/apps/v1/namespaces/a/deployments/web-canary", "delete deployments"},
 		{"PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/op", "lease update"},
 		{"GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/op", "lease get"},
+		{"GET", "/version", "get"},
 	}
 	for _, tt := range tests {
 		u, err := url.Parse(tt.url)
@@ -31,7 +32,7 @@ func TestRequestKind(t *testing.T) {
 			t.Errorf("%s %s = %q, want %q", tt.method, tt.url, got, tt.want)
 		}
 	}
-	for kind, want := range map[string]bool{"patch": true, "lease update": true, "watch": false, "lease get": false, "list": false} {
+	for kind, want := range map[string]bool{"patch deployments": true, "create events": true, "lease update": true, "watch pods": false, "lease get": false, "list pods": false} {
 		if isWrite(kind) != want {
 			t.Errorf("isWrite(%q) = %v", kind, !want)
 		}
