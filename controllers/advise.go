@@ -167,15 +167,16 @@ func (r *InterviewAPIReconciler) sampleSteady(ctx context.Context, p *pass) ([]a
 		return nil, wait
 	}
 	interval := r.AdviceInterval
+	if p.status.ReadyReplicas == 0 {
+		// Nothing to sample, nor to list, until pods are ready, which their
+		// Deployment's status tells by a pass of its own.
+		return nil, 0
+	}
 	_, stable, err := r.readyPods(ctx, in, "", p.status.Stable.Revision)
 	switch {
 	case err != nil:
 		log.V(1).Info("no pool advice sample: the stable pods could not be listed", "error", err.Error())
 		return nil, interval
-	case len(stable) == 0 && p.status.ReadyReplicas == 0:
-		// Nothing to sample until pods are ready, which their Deployment's status
-		// tells by a pass of its own.
-		return nil, 0
 	case len(stable) == 0:
 		// Ready replicas, yet no ready pod of the stable revision to list: the next
 		// look waits an interval, and no pass is requeued for it, so an instance

@@ -33,9 +33,20 @@ import (
 // decides on the changed instance).
 func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *rollout.AnalysisRequest) (*iapiv1alpha1.AnalysisResult, time.Duration, error) {
 	in := p.instance
-	canary, stable, err := r.readyPods(ctx, in, req.Canary.Revision, req.Stable.Revision)
-	if err != nil {
-		return nil, 0, err
+	key := client.ObjectKeyFromObject(in)
+	compare := req.Judge == iapiv1alpha1.JudgeCompare
+	var canary, stable []poolhealth.Pod
+	listed := true
+	if compare && req.Sample {
+		// A sample measures the pods the step's latest listing found (samplePods).
+		canary, stable, listed = r.judges.samplePods(key, req)
+		listed = !listed
+	}
+	if listed {
+		var err error
+		if canary, stable, err = r.readyPods(ctx, in, req.Canary.Revision, req.Stable.Revision); err != nil {
+			return nil, 0, err
+		}
 	}
 	src, err := r.Sources.For(in)
 	var refused *prometheusRefusedError
@@ -60,10 +71,13 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 		Since:     req.Since,
 	}
 	criteria := poolhealth.CriteriaFor(in.Spec.Rollout.Analysis, iapiv1alpha1.ModeName(req.Canary.Async))
-	if req.Judge == iapiv1alpha1.JudgeCompare {
+	if compare {
 		result, wait, err := r.measure(ctx, p, func(ctx context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration) {
 			return r.compare(ctx, p, req, src, q, criteria)
 		})
+		if listed {
+			r.judges.keepPods(key, req, canary, stable)
+		}
 		if err == nil && req.Sample && result != nil && result.Verdict != iapiv1alpha1.VerdictFail {
 			// A sample that timed out decides nothing; the analysis will tell.
 			return nil, in.Spec.Rollout.Analysis.SampleIntervalOrDefault(), nil

@@ -34,6 +34,16 @@ type rolloutJudge struct {
 	step           int32
 	since          time.Time
 	seq            *judge.Sequence
+	// pods are the pods the step's latest listing found (compareJudges.keepPods),
+	// guarded by the compareJudges' lock.
+	pods *listedPods
+}
+
+// listedPods are the ready pods of both tracks a look of one step listed.
+type listedPods struct {
+	step           int32
+	since          time.Time
+	canary, stable []poolhealth.Pod
 }
 
 // look shows the rollout's judge one look.
@@ -62,6 +72,46 @@ func (c *compareJudges) sequence(key types.NamespacedName, req *rollout.Analysis
 	return j
 }
 
+// samplePods returns the pods the latest listing of the request's step found, for a
+// sample to measure again: the samples between two analyses do not list the pods at
+// every sampleInterval, since with many rollouts at once those lists are most of the
+// API server's work (docs/benchmarks.md, "Operator at scale"). The step's first look and
+// every analysis list them afresh, so a pod that became ready since is measured from
+// the next analysis on; one that went away fails the sample's measurement, which drops
+// the list (dropPods) so that the next sample lists again.
+func (c *compareJudges) samplePods(key types.NamespacedName, req *rollout.AnalysisRequest) (canary, stable []poolhealth.Pod, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	j := c.judges[key]
+	if j == nil || j.pods == nil || j.canary != req.Canary.Revision || j.stable != req.Stable.Revision ||
+		j.pods.step != req.Step || !j.pods.since.Equal(req.Since) {
+		return nil, nil, false
+	}
+	return j.pods.canary, j.pods.stable, true
+}
+
+// keepPods keeps the pods a look of the request's step listed, for its samples; a
+// listing without canary pods is not kept.
+func (c *compareJudges) keepPods(key types.NamespacedName, req *rollout.AnalysisRequest, canary, stable []poolhealth.Pod) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	j := c.judges[key]
+	if j == nil || len(canary) == 0 || j.canary != req.Canary.Revision || j.stable != req.Stable.Revision ||
+		j.step != req.Step || !j.since.Equal(req.Since) {
+		return
+	}
+	j.pods = &listedPods{step: req.Step, since: req.Since, canary: canary, stable: stable}
+}
+
+// dropPods forgets the pods kept for an instance's samples.
+func (c *compareJudges) dropPods(key types.NamespacedName) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if j := c.judges[key]; j != nil {
+		j.pods = nil
+	}
+}
+
 // forget drops an instance's judge.
 func (c *compareJudges) forget(key types.NamespacedName) {
 	c.mu.Lock()
@@ -81,11 +131,19 @@ func (r *InterviewAPIReconciler) compare(ctx context.Context, p *pass, req *roll
 	sampleInterval := a.SampleIntervalOrDefault()
 	q.FromSince, q.Interval = true, sampleInterval
 
+	quarantine := max(req.Canary.Pool.TimeoutOrDefault(), req.Stable.Pool.TimeoutOrDefault())
+	cfg := judge.ConfigFor(a, criteria, comparedSteps(in), quarantine)
+	// The rollout's judge is found (or started, for a new step) before the first look
+	// is measured, so that the step's first listing of its pods is kept for its
+	// samples (keepPods) even when that look only takes a baseline.
+	seq := r.judges.sequence(types.NamespacedName{Namespace: in.Namespace, Name: in.Name}, req, cfg)
+
 	began := time.Now()
 	m, err := src.Measure(ctx, q)
 	if err != nil {
 		if req.Sample {
 			log.V(1).Info("a sample of the canary could not be measured; the analysis will tell", "error", err.Error())
+			r.judges.dropPods(types.NamespacedName{Namespace: in.Namespace, Name: in.Name})
 			return nil, sampleInterval
 		}
 		return &iapiv1alpha1.AnalysisResult{
@@ -107,9 +165,7 @@ func (r *InterviewAPIReconciler) compare(ctx context.Context, p *pass, req *roll
 		// nothing to compare, a canary above a ceiling might share their fault.
 		look.Stable = judge.Track{Pods: len(q.Stable), Gaps: []string{"the stable pods could not be measured"}}
 	}
-	quarantine := max(req.Canary.Pool.TimeoutOrDefault(), req.Stable.Pool.TimeoutOrDefault())
-	cfg := judge.ConfigFor(a, criteria, comparedSteps(in), quarantine)
-	v := r.judges.sequence(types.NamespacedName{Namespace: in.Namespace, Name: in.Name}, req, cfg).look(look)
+	v := seq.look(look)
 	r.Metrics.Sampled(in.Namespace, in.Name, time.Since(began))
 
 	if v.SharedFault && look.Analysis {

@@ -48,6 +48,15 @@ type compareSource struct {
 	base   time.Time
 	last   time.Time
 	totals [2]poolhealth.Delta
+	// measured counts the looks.
+	measured int
+}
+
+// looks is how many times the pods were measured.
+func (f *compareSource) looks() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.measured
 }
 
 // For implements controllers.MetricSources.
@@ -60,6 +69,7 @@ func (f *compareSource) Forget(string, string) {}
 func (f *compareSource) Measure(_ context.Context, q poolhealth.Query) (poolhealth.Measurement, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.measured++
 	now := f.clock.Now()
 	if !q.FromSince {
 		panic("the Compare judge asked for a window, not the step's totals")

@@ -45,6 +45,10 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 			if retry <= 0 {
 				retry = req.Interval
 			}
+			if !req.Sample {
+				// The look was the analysis itself (a baseline): so is the next.
+				p.analysisAfter = retry
+			}
 		}
 	}
 	if check := r.checkNotifications(ctx, p, decision); check != nil {
@@ -79,6 +83,7 @@ func (r *InterviewAPIReconciler) plan(ctx context.Context, p *pass) error {
 	p.status = *decision.Status.DeepCopy()
 	p.desiredStable, p.desiredCanary = desired.stable, desired.canary
 	p.result.RequeueAfter = earliest(decision.RequeueAfter, retry)
+	p.analysisAfter = earliest(p.analysisAfter, decision.AnalysisAfter)
 	return nil
 }
 

@@ -164,10 +164,12 @@ func (r *InterviewAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	for _, phase := range phases {
 		if err := phase.run(ctx, p); err != nil {
+			r.reportApplied(p)
 			return ctrl.Result{}, r.failed(ctx, p, phase.name, err)
 		}
 	}
-	return p.result, nil
+	r.reportApplied(p)
+	return r.queued(p), nil
 }
 
 // failed reports a failed phase on the instance (a Warning Event and the Degraded

@@ -60,6 +60,12 @@ type pass struct {
 	tap           *adviceTap
 	adviceChanged bool
 
-	// result is returned to the controller (a requeue for timed work).
-	result ctrl.Result
+	// applied are the children this pass created or changed, reported in one Event
+	// at its end (reportApplied).
+	applied []appliedChild
+
+	// result is returned to the controller (a requeue for timed work); analysisAfter,
+	// when not 0, is when the next analysis falls due (see queued).
+	result        ctrl.Result
+	analysisAfter time.Duration
 }

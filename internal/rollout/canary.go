@@ -329,16 +329,28 @@ func (d *decider) scheduleAnalysis(step int32) {
 		due = last.Time.Add(d.cfg.interval)
 	}
 	sample := d.now.Time.Before(due)
+	// The wait is counted from the pass's own time, not the whole second it records,
+	// so that the pass that takes the analysis comes when it falls due rather than up
+	// to a second later.
+	wait := due.Sub(d.in.Now)
 	if sample && !compare {
-		d.after(due.Sub(d.now.Time))
+		d.analysisAfter(wait)
 		return
 	}
 	if d.in.Analysis != nil {
+		if !sample {
+			// The analysis fell due in a pass that took one already (the step just
+			// advanced): the next pass takes it.
+			d.analysisAfter(minRequeue)
+			return
+		}
 		d.after(minRequeue)
+		d.plan.AnalysisAfter = wait
 		return
 	}
 	if sample {
-		d.after(min(d.cfg.sampleInterval, due.Sub(d.now.Time)))
+		d.after(min(d.cfg.sampleInterval, wait))
+		d.plan.AnalysisAfter = wait
 	}
 	d.plan.Analysis = &AnalysisRequest{
 		Step:     step,

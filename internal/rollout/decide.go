@@ -179,6 +179,15 @@ func (d *decider) finish() Plan {
 	return d.plan
 }
 
+// analysisAfter asks for the pass that takes the step's next analysis, due in dur.
+func (d *decider) analysisAfter(dur time.Duration) {
+	if dur <= 0 {
+		dur = minRequeue
+	}
+	d.after(dur)
+	d.plan.AnalysisAfter = dur
+}
+
 // after asks for the next pass within dur at the latest.
 func (d *decider) after(dur time.Duration) {
 	if dur <= 0 {

@@ -32,6 +32,11 @@ type Plan struct {
 	// deadline); 0 means nothing is timed and watches on the instance and its
 	// Deployments are enough.
 	RequeueAfter time.Duration
+	// AnalysisAfter, when not 0, is when the step's next analysis falls due (an
+	// analysis, not a Compare sample): the reconciler queues the pass that takes it
+	// ahead of other work, so that analyses are taken on time when many instances
+	// share the operator (docs/benchmarks.md, "Operator at scale").
+	AnalysisAfter time.Duration
 	// Metrics says what happened in this pass, for the operator's metrics.
 	Metrics Metrics
 
