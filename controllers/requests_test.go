@@ -69,9 +69,13 @@ func testNewInstanceRequests(t *testing.T, e *envtest.Env) {
 		// advice's PoolRecommendation.
 		"POST /apis/events.k8s.io/v1/namespaces/" + ns + "/events": 3,
 	}
-	if got := requests.requestCounts(ns); !maps.Equal(got, want) {
-		t.Errorf("requests for a new instance:\n got %v\nwant %v", got, want)
-	}
+	// Events are sent asynchronously: wait for them, then for nothing more.
+	eventually(t, "the requests of a new instance", func() error {
+		if got := requests.requestCounts(ns); !maps.Equal(got, want) {
+			return fmt.Errorf("\n got %v\nwant %v", got, want)
+		}
+		return nil
+	})
 	var events corev1.EventList
 	if err := s.e.Client.List(t.Context(), &events, client.InNamespace(ns)); err != nil {
 		t.Fatal(err)
