@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -105,6 +106,10 @@ func newEnv(dir string, flags ...APIServerFlag) (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                s,
+		// envtest's default (20 s) is short of what kube-apiserver needs to become
+		// ready when every core is busy: at a load average of 55 it did not start in
+		// five tries of 20 s.
+		ControlPlaneStartTimeout: 90 * time.Second,
 	}
 	if dir != "" {
 		// Folders the control plane did not create are not removed when a process
