@@ -26,6 +26,7 @@ const adviceInterval = advice.MinWindow
 // metrics must be what advice.Recommend makes of the fake pods' windows, written
 // only when the advice moves materially.
 func TestPoolAdvice(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 	t.Run("steady samples, the budget and a rollout's windows", func(t *testing.T) { testAdviceLifecycle(t, e) })

@@ -26,6 +26,7 @@ const disableAsync = `{"spec":{"database":{"async":{"enabled":false}}}}`
 // metric source, decides and applies; a fake kubelet runs the pods. Each scenario
 // has its own namespace and operator.
 func TestRollouts(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubeconfig := kubeconfigFile(t, e.Config)
 	kubectl(t, kubeconfig, "apply", "-k", "config/default")

@@ -15,6 +15,7 @@ import (
 // TestCompareJudge runs rollouts judged by the Compare judge against a real API
 // server, with pods whose counters the test scripts second by second.
 func TestCompareJudge(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 	t.Run("a starving canary is rolled back within seconds, before the first analysis", func(t *testing.T) { testCompareFailsEarly(t, e) })

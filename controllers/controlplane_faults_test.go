@@ -24,12 +24,13 @@ import (
 	"github.com/interviewapi/operator/test/envtest"
 )
 
-// TestControlPlaneFaults breaks the control plane in the middle of a rollout step, on
+// TestControlPlaneRestarts breaks the control plane in the middle of a rollout step, on
 // an API server of its own whose processes can be restarted with their data: the
 // operator must fail the passes it cannot complete, lose nothing the API server had
 // stored, and carry the rollout on from where its status says once the control plane
-// is back.
-func TestControlPlaneFaults(t *testing.T) {
+// is back. The two cases share that API server and so run one after the other.
+func TestControlPlaneRestarts(t *testing.T) {
+	t.Parallel()
 	e := envtest.StartRestartable(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 
@@ -39,15 +40,30 @@ func TestControlPlaneFaults(t *testing.T) {
 	t.Run("etcd restarted during a step", func(t *testing.T) {
 		testControlPlaneRestart(t, e, "etcd-restart", e.StopEtcd, e.StartEtcd)
 	})
+}
+
+// TestLeaderChange stops the leading operator in the middle of a step, with and
+// without releasing its Lease, on an API server of its own.
+func TestLeaderChange(t *testing.T) {
+	t.Parallel()
+	e := envtest.Start(t)
+	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+
 	t.Run("the leader stops during a step and releases its Lease", func(t *testing.T) {
 		testLeaderChange(t, e, "leader-handover", true)
 	})
 	t.Run("the leader stops during a step without releasing its Lease, as a crash leaves it", func(t *testing.T) {
 		testLeaderChange(t, e, "leader-crash", false)
 	})
-	t.Run("a canary pod unreachable for scrapes: Inconclusive, never Pass, and the rollout resumes", func(t *testing.T) {
-		testUnreachableCanaryPod(t, e)
-	})
+}
+
+// TestUnreachableCanaryPod: a canary pod unreachable for scrapes gives Inconclusive,
+// never Pass, and the rollout resumes once it answers again.
+func TestUnreachableCanaryPod(t *testing.T) {
+	t.Parallel()
+	e := envtest.Start(t)
+	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	testUnreachableCanaryPod(t, e)
 }
 
 // testControlPlaneRestart stops a control-plane process when step 2 of 3 has one of its

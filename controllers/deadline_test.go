@@ -40,6 +40,7 @@ const wayBackBound = 5 * time.Second
 // does not wait for them: the patch back reaches the Deployments only because a
 // change of the instance interrupts its analysis.
 func TestHungMetricSources(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 

@@ -27,6 +27,7 @@ import (
 // revision (status.stable, an Initial history entry); the render fails on the stable
 // Deployment's managed fields, which cannot be read.
 func TestFailedRenderRecordsNoDecision(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	ctx := context.Background()
 	if err := e.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "render-failure"}}); err != nil {

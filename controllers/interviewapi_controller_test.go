@@ -33,6 +33,7 @@ import (
 // TestOperator runs the operator, with the RBAC of config/default, against one real
 // API server; each subtest works in a namespace of its own.
 func TestOperator(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubeconfig := kubeconfigFile(t, e.Config)
 	// The operator's manifests install on a real API server; their RBAC is what the

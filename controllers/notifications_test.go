@@ -79,6 +79,7 @@ func decisionsIn(ps []notify.WebhookPayload) []string {
 // order, with the documented fields; the refused one gets nothing and is reported in
 // a condition and an Event; the only Secret request is a get of the one Secret named.
 func TestNotifications(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 	rcv := newHookReceiver(t)
@@ -225,6 +226,7 @@ func TestNotifications(t *testing.T) {
 // A receiver that does not answer holds no pass: decisions are queued and the rollout
 // goes on; the failure is an Event once the retries are spent.
 func TestNotificationFailureIsReported(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
