@@ -12,6 +12,7 @@ import (
 // A pass's requeue is counted from its end, and the pass that takes a due analysis
 // goes ahead of other timed work in the work queue.
 func TestQueued(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name          string

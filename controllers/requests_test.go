@@ -20,6 +20,7 @@ import (
 // start of the operator over a thousand instances sends a thousand times these
 // (docs/benchmarks.md, "Operator at scale"), so each one more is a thousand more.
 func TestRequests(t *testing.T) {
+	t.Parallel()
 	e := envtest.Start(t)
 	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
 	t.Run("a new instance, until Healthy", func(t *testing.T) { testNewInstanceRequests(t, e) })
