@@ -16,7 +16,8 @@ import (
 // status.recommendation, which advise.go sets when internal/advice.Next says it
 // changed materially.
 func (r *InterviewAPIReconciler) updateStatus(ctx context.Context, p *pass) error {
-	r.Metrics.RolloutObserved(p.instance.Namespace, p.instance.Name, rollout.PhaseNumber(p.status.Phase), p.status.CanaryWeight)
+	r.Metrics.RolloutObserved(p.instance.Namespace, p.instance.Name, rollout.PhaseNumber(p.status.Phase), p.status.CanaryWeight,
+		p.status.Canary != nil)
 	if equality.Semantic.DeepEqual(p.instance.Status, p.status) {
 		return nil
 	}

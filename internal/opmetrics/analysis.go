@@ -57,8 +57,8 @@ func compareChecks() []string {
 	return []string{"acquireWaitP99", "acquireTimeoutRatio", "errorRatio", "poolUtilization"}
 }
 
-// observed makes sure an instance's series exist from its first pass, counters at 0,
-// so that increase() sees the first early failure or shared fault too.
+// observed makes sure an instance's series exist once it rolls out, counters at 0, so
+// that increase() sees the first early failure or shared fault too.
 func (a analysisMetrics) observed(namespace, name string) {
 	for _, c := range compareChecks() {
 		for _, v := range verdicts() {

@@ -50,7 +50,7 @@ interviewapi_rollout_analysis_shared_faults_total{name="demo",namespace="shop"} 
 	if n := testutil.CollectAndCount(m.analysis.sampleTime); n != 1 {
 		t.Errorf("%d sample-duration histograms, want 1", n)
 	}
-	m.RolloutObserved("hr", "other", 0, 0)
+	m.RolloutObserved("hr", "other", 0, 0, true)
 	if got := testutil.ToFloat64(m.analysis.early.WithLabelValues("hr", "other")) + testutil.ToFloat64(m.analysis.checks.WithLabelValues("hr", "other", "Compare", "errorRatio", "Fail", "false")); got != 0 {
 		t.Errorf("a new instance's series start at %v, want 0", got)
 	}

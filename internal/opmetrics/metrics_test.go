@@ -70,22 +70,22 @@ func TestRegisterTwiceFails(t *testing.T) {
 	}
 }
 
-// An instance's rollout series exist from its first pass, counters at 0, so that
-// increase() sees the first rollback; they go when the instance goes.
+// An instance's rollout series exist from its first pass with a canary, counters at 0,
+// so that increase() sees the first rollback; they go when the instance goes.
 func TestRolloutMetrics(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	m := New("dev")
 	if err := m.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	m.RolloutObserved("shop", "demo", 1, 25)
-	m.RolloutObserved("hr", "other", 0, 0)
+	m.RolloutObserved("shop", "demo", 1, 25, true)
+	m.RolloutObserved("hr", "other", 0, 0, true)
 	m.AnalysisRecorded("shop", "demo", "Pass")
 	m.AnalysisRecorded("shop", "demo", "Fail")
 	m.RolledBack("shop", "demo", "AnalysisFailed")
 	m.Promoted("hr", "other")
 	m.StepCompleted("shop", "demo", 90*time.Second)
-	m.RolloutObserved("shop", "demo", 4, 0)
+	m.RolloutObserved("shop", "demo", 4, 0, false)
 
 	want := `
 # HELP interviewapi_rollout_analysis_total Canary analyses recorded, by verdict (Pass, Fail, Inconclusive).
@@ -143,5 +143,47 @@ interviewapi_rollout_promotions_total{name="other",namespace="hr"} 1
 		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != want {
 			t.Errorf("%s: %d series after forgetting shop/demo (%v), want %d", name, n, err, want)
 		}
+	}
+}
+
+// An instance that has never had a canary has its phase and weight and nothing else:
+// its rollout and analysis series are created by its first rollout.
+func TestSeriesOfAnInstanceThatNeverRolled(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := New("dev")
+	if err := m.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	perInstance := func() int {
+		t.Helper()
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range families {
+			for _, s := range f.GetMetric() {
+				for _, l := range s.GetLabel() {
+					if l.GetName() == "name" && l.GetValue() == "idle" {
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	m.RolloutObserved("shop", "idle", 0, 0, false)
+	m.RolloutObserved("shop", "idle", 0, 0, false)
+	if n := perInstance(); n != 2 {
+		t.Errorf("an instance that never rolled out has %d series, want 2 (phase, canary weight)", n)
+	}
+	m.RolloutObserved("shop", "idle", 1, 25, true)
+	n := perInstance()
+	if n <= 2 {
+		t.Errorf("a rolling instance has %d series, want its rollout and analysis series too", n)
+	}
+	m.RolloutObserved("shop", "idle", 0, 0, false)
+	if got := testutil.ToFloat64(m.rollout.promotions.WithLabelValues("shop", "idle")); got != 0 {
+		t.Errorf("promotions after the rollout = %v, want 0 (the series stays)", got)
 	}
 }

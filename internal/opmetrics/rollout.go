@@ -81,12 +81,21 @@ func (r rolloutMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{r.phase, r.canaryWeight, r.analyses, r.rollbacks, r.promotions, r.stepDuration}
 }
 
-// RolloutObserved sets an instance's phase (rollout.PhaseNumber) and canary weight,
-// and makes sure its counters and histogram exist.
-func (m *Metrics) RolloutObserved(namespace, name string, phase float64, weight int32) {
+// RolloutObserved sets an instance's phase (rollout.PhaseNumber) and canary weight.
+// Once the instance has a canary (rolling), it also makes sure the counters and
+// histograms of its rollouts exist, at 0, so that increase() sees the rollout's first
+// analysis, rollback or early failure. They are created then and not at the first
+// pass: they are most of an instance's series (26 of 28 metrics, two of them
+// histograms; about 50 series on /metrics), and 1,000 instances that never rolled
+// out held some 50 MiB of them (docs/benchmarks.md, "Operator at scale"). A fast
+// rollback, which has no canary, counts its rollback from 1.
+func (m *Metrics) RolloutObserved(namespace, name string, phase float64, weight int32, rolling bool) {
 	r := m.rollout
 	r.phase.WithLabelValues(namespace, name).Set(phase)
 	r.canaryWeight.WithLabelValues(namespace, name).Set(float64(weight))
+	if !rolling {
+		return
+	}
 	for _, v := range verdicts() {
 		r.analyses.WithLabelValues(namespace, name, v)
 	}
