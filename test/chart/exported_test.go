@@ -175,17 +175,20 @@ func operatorSeries(t *testing.T, bin string) map[string]bool {
 	if err := env.Client.Status().Update(ctx, &got); err != nil {
 		t.Fatalf("write status.recommendation: %v", err)
 	}
+	// An instance's rollout and analysis series exist once it has a canary: the
+	// same update turns the async engine on, which starts one.
 	got.Labels = map[string]string{"exported-test": "advice"}
+	got.Spec.Database.Async.Enabled = true
 	if err := env.Client.Update(ctx, &got); err != nil {
-		t.Fatalf("label the sample: %v", err)
+		t.Fatalf("label the sample and start a canary: %v", err)
 	}
 	for {
 		names := seriesNames(scrape(t, "http://"+metricsAddr+"/metrics"))
-		if names[metricnames.PoolRecommendedSize] {
+		if names[metricnames.PoolRecommendedSize] && names["interviewapi_rollout_promotions_total"] {
 			return names
 		}
 		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("the operator exported no %s within 30s of an advice in status\noutput:\n%s", metricnames.PoolRecommendedSize, p.output.String())
+			t.Fatalf("the operator exported no %s or no rollout series within 30s of an advice in status and a canary\noutput:\n%s", metricnames.PoolRecommendedSize, p.output.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
