@@ -92,19 +92,18 @@ vulncheck: $(GOVULNCHECK) $(VULNDB)/index/db.json ## Run govulncheck offline aga
 	$(GOVULNCHECK) -db file://$(VULNDB) ./...
 
 .PHONY: test
-test: tools manifests generate fmt vet tidy-check ## Run every test: the gates (generated files, gofmt, vet, go.mod tidy, golangci-lint, govulncheck), unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
-	@# golangci-lint, govulncheck and the fuzz runs use the CPU while most test packages
-	@# wait on their API servers and databases, so they run beside them.
-	@$(MAKE) --no-print-directory -j 4 lint vulncheck test-packages fuzz
+test: tools manifests generate fmt vet tidy-check lint vulncheck ## Run every test: the gates (generated files, gofmt, vet, go.mod tidy, golangci-lint, govulncheck), unit, PostgreSQL, envtest, fuzz smoke runs and (unless SKIP_E2E=1) end-to-end.
+	@$(MAKE) --no-print-directory test-packages
+	@$(MAKE) --no-print-directory fuzz
 	@if [ "$(SKIP_E2E)" = 1 ]; then echo "SKIP_E2E=1: end-to-end tests not run"; elif [ -d test/e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
 
-# Test packages at once, and tests of one package at once (t.Parallel): most of them wait
-# on API servers, PostgreSQL and clocks, not on the CPU (docs/benchmarks.md, "CI").
+# Tests of one package at once (t.Parallel): the envtest scenarios of controllers/ wait
+# on their API servers and clocks, not on the CPU (docs/benchmarks.md, "CI").
 TEST_PARALLEL ?= 4
 
 .PHONY: test-packages
 test-packages: ## Run every Go test package: unit, PostgreSQL (hack/postgres.sh), envtest, the crash tests, real Prometheus.
-	hack/postgres.sh run $(GO) test -count=1 -p $(TEST_PARALLEL) -parallel $(TEST_PARALLEL) -timeout 20m ./...
+	hack/postgres.sh run $(GO) test -count=1 -parallel $(TEST_PARALLEL) -timeout 20m ./...
 
 .PHONY: fuzz
 fuzz: ## Run every Go fuzz target for FUZZTIME each (targets are found in *_test.go; hack/fuzz-one.sh).
