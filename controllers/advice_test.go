@@ -27,8 +27,7 @@ const adviceInterval = advice.MinWindow
 // only when the advice moves materially.
 func TestPoolAdvice(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 	t.Run("steady samples, the budget and a rollout's windows", func(t *testing.T) { testAdviceLifecycle(t, e) })
 	t.Run("no advice of another engine, with the reason", func(t *testing.T) { testNoAdvice(t, e) })
 }

@@ -16,8 +16,7 @@ import (
 // server, with pods whose counters the test scripts second by second.
 func TestCompareJudge(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 	t.Run("a starving canary is rolled back within seconds, before the first analysis", func(t *testing.T) { testCompareFailsEarly(t, e) })
 	t.Run("a fault shared with the stable pods is inconclusive, and the rollout resumes after it", func(t *testing.T) { testCompareSharedFault(t, e) })
 	t.Run("a canary answering 5xx without touching its pool is judged on its errors", func(t *testing.T) { testCompareErrorsWithoutAcquires(t, e) })

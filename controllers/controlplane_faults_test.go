@@ -46,8 +46,7 @@ func TestControlPlaneRestarts(t *testing.T) {
 // without releasing its Lease, on an API server of its own.
 func TestLeaderChange(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 
 	t.Run("the leader stops during a step and releases its Lease", func(t *testing.T) {
 		testLeaderChange(t, e, "leader-handover", true)
@@ -61,8 +60,7 @@ func TestLeaderChange(t *testing.T) {
 // never Pass, and the rollout resumes once it answers again.
 func TestUnreachableCanaryPod(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 	testUnreachableCanaryPod(t, e)
 }
 

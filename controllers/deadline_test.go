@@ -41,8 +41,7 @@ const wayBackBound = 5 * time.Second
 // change of the instance interrupts its analysis.
 func TestHungMetricSources(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 
 	t.Run("a hung Prometheus does not delay the patch back to a promoted revision", func(t *testing.T) { testHungPrometheus(t, e) })
 	t.Run("a hung scrape does not delay a pause or an abort", func(t *testing.T) { testHungScrape(t, e) })

@@ -186,6 +186,15 @@ func withLeaderElection(id string, release bool) operatorOption {
 	return func(o *operatorConfig) { o.election = &leaderElection{id: id, release: release} }
 }
 
+// startWithOperatorRBAC starts an API server of the test's own with config/default
+// applied, so that the operator's service account has the RBAC the product gives it.
+func startWithOperatorRBAC(t *testing.T) *envtest.Env {
+	t.Helper()
+	e := envtest.Start(t)
+	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	return e
+}
+
 // startOperator runs the manager until the test ends. The RBAC of config/default must
 // already be applied.
 func startOperator(t testing.TB, e *envtest.Env, opts ...operatorOption) *operator {

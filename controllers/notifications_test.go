@@ -20,7 +20,6 @@ import (
 	iapiv1alpha1 "github.com/interviewapi/operator/api/v1alpha1"
 	"github.com/interviewapi/operator/internal/notify"
 	"github.com/interviewapi/operator/internal/urlallow"
-	"github.com/interviewapi/operator/test/envtest"
 )
 
 // hookReceiver is a webhook receiver on 127.0.0.1: it keeps every request's body by
@@ -80,8 +79,7 @@ func decisionsIn(ps []notify.WebhookPayload) []string {
 // a condition and an Event; the only Secret request is a get of the one Secret named.
 func TestNotifications(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 	rcv := newHookReceiver(t)
 	allowed, err := urlallow.Parse([]string{rcv.srv.URL})
 	if err != nil {
@@ -227,8 +225,7 @@ func TestNotifications(t *testing.T) {
 // goes on; the failure is an Event once the retries are spent.
 func TestNotificationFailureIsReported(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))

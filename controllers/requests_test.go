@@ -21,8 +21,7 @@ import (
 // (docs/benchmarks.md, "Operator at scale"), so each one more is a thousand more.
 func TestRequests(t *testing.T) {
 	t.Parallel()
-	e := envtest.Start(t)
-	kubectl(t, kubeconfigFile(t, e.Config), "apply", "-k", "config/default")
+	e := startWithOperatorRBAC(t)
 	t.Run("a new instance, until Healthy", func(t *testing.T) { testNewInstanceRequests(t, e) })
 	t.Run("the samples of a step list no pods", func(t *testing.T) { testSampleRequests(t, e) })
 }
