@@ -36,13 +36,12 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 	key := client.ObjectKeyFromObject(in)
 	compare := req.Judge == iapiv1alpha1.JudgeCompare
 	var canary, stable []poolhealth.Pod
-	listed := true
+	kept := false
 	if compare && req.Sample {
 		// A sample measures the pods the step's latest listing found (samplePods).
-		canary, stable, listed = r.judges.samplePods(key, req)
-		listed = !listed
+		canary, stable, kept = r.judges.samplePods(key, req)
 	}
-	if listed {
+	if !kept {
 		var err error
 		if canary, stable, err = r.readyPods(ctx, in, req.Canary.Revision, req.Stable.Revision); err != nil {
 			return nil, 0, err
@@ -75,7 +74,7 @@ func (r *InterviewAPIReconciler) analyse(ctx context.Context, p *pass, req *roll
 		result, wait, err := r.measure(ctx, p, func(ctx context.Context) (*iapiv1alpha1.AnalysisResult, time.Duration) {
 			return r.compare(ctx, p, req, src, q, criteria)
 		})
-		if listed {
+		if !kept {
 			r.judges.keepPods(key, req, canary, stable)
 		}
 		if err == nil && req.Sample && result != nil && result.Verdict != iapiv1alpha1.VerdictFail {
