@@ -40,11 +40,16 @@ func starvingPool() iapiv1alpha1.PoolSpec {
 }
 
 // starvingLoad is parse-jd started starvingRate times a second with at most
-// starvingInFlight in flight. A pool of one connection serves about 100 a second
-// (some 10ms each), so the two starving pods queue up to the in-flight cap: the load
-// is then a closed loop of starvingInFlight requests, which is also the most a canary
-// pod can ever be asked to hold at once, whatever share of them its keep-alive
-// connections draw. parse-jd alone: the default mix first creates sessions.
+// starvingInFlight in flight, against a database where each session's insert takes
+// starvingHold (framework.SlowInserts). A pool of one connection then serves at most
+// 1/starvingHold sessions a second, 50 per pod, half the load of two pods, whatever this
+// machine's speed: the starving pods queue up to the in-flight cap, which is also the
+// most a canary pod can ever be asked to hold at once, whatever share of the load its
+// keep-alive connections draw. Without the slow inserts, the pool of one was starved
+// only on a busy machine: on an idle one each pod's connection was in use 36 % of the
+// time at 200 a second (hold 3.6ms), and even a closed loop of 16 was bounded by the two
+// cores before the connection (88 % in use), so the advice rightly found no saturation
+// (2026-12-01 19:28–19:32 UTC). parse-jd alone: the default mix first creates sessions.
 func starvingLoad() framework.LoadOptions {
 	return framework.LoadOptions{Rate: starvingRate, Concurrency: starvingInFlight, Mix: loadgen.Mix{{Op: loadgen.OpParseJD, Weight: 1}}}
 }
@@ -52,6 +57,7 @@ func starvingLoad() framework.LoadOptions {
 const (
 	starvingRate     = 200
 	starvingInFlight = 16
+	starvingHold     = 20 * time.Millisecond
 )
 
 // oversizedPool is far more than the steady load needs: each pod keeps 100
@@ -73,6 +79,10 @@ func testPoolAdvice(t *testing.T, e *env) {
 	starving := e.newScenario(t, "e2e-advice-starving", args)
 	oversized := e.newScenario(t, "e2e-advice-oversized", args)
 	starving.createInstances(oversized, starvingPool(), oversizedPool())
+	// The pods have migrated the schema: the table exists.
+	if err := framework.SlowInserts(t.Context(), starving.dbURL, "interview_sessions", starvingHold); err != nil {
+		t.Fatal(err)
+	}
 	// Every status either instance shows is recorded, so that every advice it ever
 	// held is checked against the budget, not only those applied.
 	var watchers []*framework.Watcher
@@ -97,8 +107,8 @@ func testPoolAdvice(t *testing.T, e *env) {
 		t.Errorf("the oversized pool's advice %d+%d saturated %v, want a smaller pool: %s",
 			*oversizedAdvice.Size, *oversizedAdvice.MaxOverflow, oversizedAdvice.Saturated, oversizedAdvice.Reason)
 	}
-	t.Logf("FIGURE advice, starving pool 1+0 of %d pods under %d parse-jd/s (at most %d in flight): %s",
-		adviceReplicas, starvingRate, starvingInFlight, adviceLine(starvingAdvice))
+	t.Logf("FIGURE advice, starving pool 1+0 of %d pods under %d parse-jd/s (at most %d in flight, each insert %s longer): %s",
+		adviceReplicas, starvingRate, starvingInFlight, starvingHold, adviceLine(starvingAdvice))
 	t.Logf("FIGURE advice, oversized pool 100+0 of %d pods under %d requests/s: %s", adviceReplicas, loadRate, adviceLine(oversizedAdvice))
 
 	starving.applyAdvice()

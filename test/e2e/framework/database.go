@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	corev1 "k8s.io/api/core/v1"
@@ -39,6 +41,32 @@ func CreateDatabase(ctx context.Context, adminURL, name string) (string, error) 
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// SlowInserts makes every row inserted into table of the database at databaseURL take
+// delay longer, inside the inserting transaction: a BEFORE INSERT trigger sleeps. It
+// stands for a database that answers slowly (one across a network, or busy with other
+// clients), where a request holds its connection for longer than it uses a CPU: that
+// wait, not the CPU, is what starves a small pool. On this machine's two cores a pool
+// of one connection is otherwise bounded by the CPU before its connection.
+func SlowInserts(ctx context.Context, databaseURL, table string, delay time.Duration) error {
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(databaseURL), err)
+	}
+	defer conn.Close(ctx)
+	seconds := strconv.FormatFloat(delay.Seconds(), 'f', -1, 64)
+	for _, stmt := range []string{
+		`CREATE OR REPLACE FUNCTION e2e_slow_insert() RETURNS trigger LANGUAGE plpgsql AS
+		 $$ BEGIN PERFORM pg_sleep(TG_ARGV[0]::float8); RETURN NEW; END $$`,
+		"CREATE OR REPLACE TRIGGER e2e_slow_insert BEFORE INSERT ON " + pgx.Identifier{table}.Sanitize() +
+			" FOR EACH ROW EXECUTE FUNCTION e2e_slow_insert(" + seconds + ")",
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("slow the inserts into %s: %s: %w", table, stmt, err)
+		}
+	}
+	return nil
 }
 
 // Connections counts the sessions PostgreSQL's pg_stat_activity shows on database
