@@ -127,6 +127,9 @@ func (a *App) SchemaReady() error {
 // Draining implements httpapi.Lifecycle.
 func (a *App) Draining() bool { return a.draining.Load() }
 
+// PoolWarmUp implements httpapi.Lifecycle: the engine owns its warm-up.
+func (a *App) PoolWarmUp() store.WarmUpProgress { return a.store.WarmUp() }
+
 // Migrate applies the migrations once, for `interviewapi-server migrate`.
 func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	applied, err := store.Migrate(ctx, cfg.DatabaseURL, log)

@@ -42,6 +42,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.migrateUntilApplied(background) })
+	wg.Go(func() { a.logWarmUp(background) })
 	if a.cfg.MonitoringEnabled {
 		wg.Go(func() { a.pool.Run(background) })
 	}
@@ -85,6 +86,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("shut down cleanly")
 	return nil
+}
+
+// logWarmUp says when the pool's warm-up finished, and how, once: /readyz waits for
+// it (store.WarmUp).
+func (a *App) logWarmUp(ctx context.Context) {
+	start := time.Now()
+	select {
+	case <-ctx.Done():
+		return
+	case <-a.store.WarmedUp():
+	}
+	w := a.store.WarmUp()
+	if w.State == store.WarmUpGaveUp {
+		a.log.Warn("pool warm-up gave up: readiness follows the database probe, the pool fills on demand",
+			"opened", w.Opened, "size", w.Size, "error", w.Err)
+		return
+	}
+	a.log.Info("pool warm: readiness no longer waits for it", "connections", w.Size,
+		"took", time.Since(start).Round(time.Millisecond))
 }
 
 // Migration retry delays: quick at first (the database may just be starting next to

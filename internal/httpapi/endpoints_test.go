@@ -253,6 +253,10 @@ func testOperationalEndpoints(t *testing.T, srv *testServer, mode string) {
 			r.get("async_database.enabled") != (mode == "async") || r.str("status") != "healthy" {
 			t.Errorf("health %s", r.raw)
 		}
+		// The test server serves once warm (newTestServer).
+		if r.str("async_database.pool_warm_up.state") != "warm" || r.get("async_database.pool_warm_up.opened") != float64(storetest.Settings().Size) {
+			t.Errorf("health's pool_warm_up %s", r.raw)
+		}
 	})
 	t.Run("livez and readyz", func(t *testing.T) {
 		srv.do(t, http.MethodGet, "/livez", nil).wantStatus(t, http.StatusOK)
@@ -355,7 +359,8 @@ func TestDatabaseDown(t *testing.T) {
 			srv.do(t, http.MethodPost, "/api/v1/parse-jd", []byte(`{`)).wantError(t, http.StatusBadRequest, "malformed_json")
 
 			h := srv.do(t, http.MethodGet, "/health", nil)
-			if h.status != http.StatusServiceUnavailable || h.str("async_database.status") != "unavailable" || h.get("async_database.reachable") != false {
+			if h.status != http.StatusServiceUnavailable || h.str("async_database.status") != "unavailable" || h.get("async_database.reachable") != false ||
+				h.str("async_database.pool_warm_up.state") != "gave_up" {
 				t.Errorf("health with the database down: %d %s", h.status, h.raw)
 			}
 			srv.do(t, http.MethodGet, "/readyz", nil).wantStatus(t, http.StatusServiceUnavailable)

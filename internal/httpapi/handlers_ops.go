@@ -24,6 +24,16 @@ type asyncDatabaseJSON struct {
 	Reachable bool                 `json:"reachable"`
 	Schema    string               `json:"schema"` // ready or pending
 	Pool      poolstats.PoolStatus `json:"pool"`
+	WarmUp    warmUpJSON           `json:"pool_warm_up"`
+}
+
+// warmUpJSON is where the pool's warm-up is (store.WarmUp). /health only reports it:
+// a pod whose pool is warming is healthy, only not ready yet (/readyz). Why a warm-up
+// gave up stays in the log, like every driver detail.
+type warmUpJSON struct {
+	State  string `json:"state"` // warming, warm or gave_up
+	Opened int    `json:"opened"`
+	Size   int    `json:"size"`
 }
 
 // databaseUnavailable is async_database.status when the database does not answer.
@@ -37,6 +47,8 @@ func (h *handlers) health(c *gin.Context) {
 		Enabled: snap.Mode == "async", Mode: snap.Mode, Status: snap.Health.Status,
 		Reasons: snap.Health.Reasons, Reachable: true, Schema: "ready", Pool: snap.Pool,
 	}
+	w := h.deps.Lifecycle.PoolWarmUp()
+	db.WarmUp = warmUpJSON{State: w.State.String(), Opened: w.Opened, Size: w.Size}
 	if err := h.deps.Lifecycle.SchemaReady(); err != nil {
 		db.Schema = "pending"
 	}
@@ -55,8 +67,12 @@ func (h *handlers) livez(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "alive"})
 }
 
-// readyz serves GET /readyz: ready when not shutting down, migrated, and the database
-// answers the probe within its short deadline.
+// readyz serves GET /readyz: ready when not shutting down, migrated, past the pool's
+// warm-up, and the database answers the probe within its short deadline. While the
+// engine opens its Size connections the pod stays out of its Service, so that no
+// request waits for connection set-up (docs/architecture.md, "Readiness"); a warm-up
+// that gave up (the database was down at start) leaves the answer to the probe, so a
+// pod never stays unready for good.
 func (h *handlers) readyz(c *gin.Context) {
 	notReady := func(reason string) {
 		respondError(c, h.deps.Log, &notReadyError{code: "not_ready", message: reason})
@@ -67,6 +83,10 @@ func (h *handlers) readyz(c *gin.Context) {
 	}
 	if err := h.deps.Lifecycle.SchemaReady(); err != nil {
 		notReady(err.Error())
+		return
+	}
+	if w := h.deps.Lifecycle.PoolWarmUp(); !w.Finished() {
+		notReady(w.String())
 		return
 	}
 	if err := h.deps.Prober.Ping(contextOf(c)); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/interviewapi/operator/internal/poolstats"
 	"github.com/interviewapi/operator/internal/service"
+	"github.com/interviewapi/operator/internal/store"
 )
 
 // Lifecycle is the server's state as far as readiness is concerned.
@@ -24,6 +25,9 @@ type Lifecycle interface {
 	SchemaReady() error
 	// Draining reports that the server is shutting down.
 	Draining() bool
+	// PoolWarmUp reports whether the engine has opened its pool's Size connections
+	// (store.WarmUp): the pod is not ready before, unless the warm-up gave up.
+	PoolWarmUp() store.WarmUpProgress
 }
 
 // Deps are what the router serves.

@@ -22,10 +22,20 @@ import (
 	"github.com/interviewapi/operator/internal/store/storetest"
 )
 
-// lifecycle is a settable httpapi.Lifecycle.
+// lifecycle is a settable httpapi.Lifecycle. Its pool warm-up is the set one, else the
+// store's.
 type lifecycle struct {
 	schemaErr atomic.Pointer[error]
 	draining  atomic.Bool
+	warmUp    atomic.Pointer[store.WarmUpProgress]
+	store     store.Store
+}
+
+func (l *lifecycle) PoolWarmUp() store.WarmUpProgress {
+	if p := l.warmUp.Load(); p != nil {
+		return *p
+	}
+	return l.store.WarmUp()
 }
 
 func (l *lifecycle) SchemaReady() error {
@@ -80,7 +90,13 @@ func newTestServer(t *testing.T, e storetest.Engine, databaseURL string, opts se
 		deps.GeneratorProbe = external
 	}
 	svc := service.New(deps)
-	lc := &lifecycle{}
+	// The server is tested as a pod is served: once its pool's warm-up is over.
+	select {
+	case <-st.WarmedUp():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("pool warm-up not over 30s after the engine opened: %s", st.WarmUp())
+	}
+	lc := &lifecycle{store: st}
 	h, err := httpapi.NewRouter(httpapi.Deps{
 		Service: svc, Prober: prober, Pool: rec, Registry: reg, Lifecycle: lc,
 		MonitoringEnabled: !opts.monitoringDisabled, Version: "test", Log: log,

@@ -179,7 +179,9 @@ func serverContainer(in *iapiv1alpha1.InterviewAPI, env []corev1.EnvVar) (*corev
 }
 
 // httpProbe probes a path on the http port. The server answers /livez while its
-// process works and /readyz while it can serve (its pool is up).
+// process works and /readyz while it can serve: migrated, its pool warm, the database
+// answering (docs/architecture.md, "Readiness"). A failed readiness probe only keeps the
+// pod out of its Service, so the warm-up needs no start-up allowance here.
 func httpProbe(path string, periodSeconds, failureThreshold int32) *corev1ac.ProbeApplyConfiguration {
 	return corev1ac.Probe().
 		WithHTTPGet(corev1ac.HTTPGetAction().WithPath(path).WithPort(intstr.FromString(PortName))).

@@ -14,7 +14,8 @@ type InsertSessionFunc func(ctx context.Context, sessionArgs, questionArgs []any
 
 // Engine is the part of a Store that the two engines share; each embeds it. It holds
 // the settings and recorder the engine was opened with, the counts of connections the
-// engine closed itself, the pool upkeep to stop on Close, and the Store methods written
+// engine closed itself, the pool upkeep to stop on Close, the record of its warm-up
+// (WarmUp, fed by ConfigureConnections' tracer), and the Store methods written
 // once over the engine's own QueryFunc and InsertSessionFunc. What really differs
 // between the engines — how long a connection is held and whether statements travel in
 // one batch — stays in those two functions and in each engine's run (see
@@ -28,6 +29,7 @@ type Engine struct {
 
 	insertSession InsertSessionFunc
 	stopUpkeep    func()
+	warm          *WarmUp
 }
 
 // ClosedCounters count the connections an engine closed on its own account, by reason,
@@ -45,8 +47,19 @@ func NewEngine(settings PoolSettings, rec *poolstats.Recorder, query QueryFunc, 
 		Rec:           rec,
 		insertSession: insert,
 		stopUpkeep:    func() {},
+		warm:          NewWarmUp(settings.Size),
 	}
 }
+
+// WarmUp implements Store.WarmUp.
+func (e *Engine) WarmUp() WarmUpProgress { return e.warm.Progress() }
+
+// WarmedUp implements Store.WarmedUp.
+func (e *Engine) WarmedUp() <-chan struct{} { return e.warm.Done() }
+
+// GiveUpWarmUp ends a running warm-up for a reason the connect tracer does not see,
+// such as a checkout that timed out.
+func (e *Engine) GiveUpWarmUp(err error) { e.warm.GiveUp(err) }
 
 // CreateSession implements Store.CreateSession: the rows are encoded once here, before
 // any connection is checked out, and stored by the engine's InsertSessionFunc.

@@ -5,19 +5,18 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/interviewapi/operator/internal/poolstats"
 )
 
 // ConfigureConnections sets what both engines set on each of their connections: an
 // attempt to connect gives up within the pool timeout (a request never waits longer for
-// a new connection than for a free one), and every statement, batch and (with
-// pgxpool) acquire is traced into the pool statistics.
-func ConfigureConnections(cfg *pgx.ConnConfig, settings PoolSettings, rec *poolstats.Recorder) {
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > settings.AcquireTimeout {
-		cfg.ConnectTimeout = settings.AcquireTimeout
+// a new connection than for a free one), every statement, batch and (with pgxpool)
+// acquire is traced into the pool statistics, and every connect into the engine's
+// warm-up (WarmUp).
+func (e *Engine) ConfigureConnections(cfg *pgx.ConnConfig) {
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > e.Settings.AcquireTimeout {
+		cfg.ConnectTimeout = e.Settings.AcquireTimeout
 	}
-	cfg.Tracer = rec.PgxTracer()
+	cfg.Tracer = warmUpTracer{PgxTracer: e.Rec.PgxTracer(), warm: e.warm}
 }
 
 // StartPoolUpkeep runs an engine's pool upkeep in the background: warmUp once (nil for

@@ -57,6 +57,13 @@ type Store interface {
 	// Counts returns the size of the question bank and of the session store.
 	Counts(ctx context.Context) (Counts, error)
 
+	// WarmUp reports whether the engine has opened its Size connections since it was
+	// opened, or gave up on a failed connect (WarmUp says why both count as finished);
+	// /readyz answers 503 while it runs.
+	WarmUp() WarmUpProgress
+	// WarmedUp is closed when the warm-up finishes, either way.
+	WarmedUp() <-chan struct{}
+
 	// Close closes every connection; in-flight calls must have returned.
 	Close()
 }

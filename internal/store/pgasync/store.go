@@ -32,7 +32,8 @@ var _ store.Store = (*Store)(nil)
 // Open returns the engine for databaseURL. It does not wait for the database, so the
 // server starts while the database is down and recovers when it returns: the Size
 // connections the pool keeps open are opened in the background (and reopened by the
-// pool's health check after an outage), overflow ones on demand.
+// pool's health check after an outage), overflow ones on demand; WarmUp says when the
+// Size were opened.
 func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -52,7 +53,7 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	// own idle reaper, which also closes the Size connections the seed keeps, is off.
 	cfg.MaxConnIdleTime = time.Duration(math.MaxInt64)
 	cfg.HealthCheckPeriod = healthCheckPeriod
-	store.ConfigureConnections(cfg.ConnConfig, settings, rec) // the tracer is also pgxpool's acquire tracer
+	s.ConfigureConnections(cfg.ConnConfig) // the tracer is also pgxpool's acquire tracer
 	cfg.BeforeClose = s.beforeClose
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
@@ -61,7 +62,12 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 	s.pool = pool
 	rec.SetState(s.poolState)
 
-	// pgxpool opens the MinConns itself: no warm-up of the engine's own.
+	// pgxpool opens the MinConns itself, all at once, in the background after
+	// NewWithConfig returned (its createIdleResources), and again from its health check
+	// after an outage: no warm-up of the engine's own. Every connect reaches the warm-up
+	// record through the connect tracer, so /readyz waits for these Size connects, or
+	// for the first that fails (store.WarmUp). Explicit acquires instead would race
+	// pgxpool's own MinConns connects and open up to twice Size.
 	s.StartUpkeep(nil, s.idleAndOpen, s.closeIdle)
 	return s, nil
 }

@@ -14,11 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/interviewapi/operator/internal/poolstats"
 	"github.com/interviewapi/operator/internal/store"
@@ -41,21 +43,37 @@ type Store struct {
 	db           *sql.DB
 	constructing atomic.Int64
 	warming      atomic.Int64 // connections opened by warmUp and not yet returned
+	// warmUpAtOnce is how many connections warmUp opens at once: warmUpParallel, or
+	// another bound in the warm-up benchmark.
+	warmUpAtOnce int
 }
 
 var _ store.Store = (*Store)(nil)
+
+// warmUpParallel is how many connections the warm-up opens at once. Opening one is a
+// few round trips and a backend process that PostgreSQL forks, mostly waiting: 4 at
+// once warmed a pool of 100 2.4 times faster than one at a time, while 8 and 16 gained
+// nothing more on two cores (docs/benchmarks.md, "Pool warm-up"). A higher bound would
+// only make the pods of a rollout, which start together, flood the database with
+// connects.
+const warmUpParallel = 4
 
 // Open returns the engine for databaseURL. It does not wait for the database: the Size
 // connections the pool keeps open are opened in the background, further ones on
 // demand, so the server starts while the database is down and recovers when it returns.
 func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder) (*Store, error) {
+	return open(databaseURL, settings, rec, warmUpParallel)
+}
+
+// open is Open with the warm-up opening parallel connections at once.
+func open(databaseURL string, settings store.PoolSettings, rec *poolstats.Recorder, parallel int) (*Store, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
-	store.ConfigureConnections(cfg, settings, rec)
-	s := &Store{}
+	s := &Store{warmUpAtOnce: parallel}
 	s.Engine = store.NewEngine(settings, rec, s.queryEach, s.insertSession)
+	s.ConfigureConnections(cfg)
 	connector := stdlib.GetConnector(*cfg,
 		stdlib.OptionAfterConnect(s.afterConnect),
 		// The engine pings idle connections itself in resetSession, where it can count
@@ -82,29 +100,50 @@ func Open(databaseURL string, settings store.PoolSettings, rec *poolstats.Record
 // warmUp opens the pool's Size connections before any request needs them, as the
 // async engine does through pgxpool's MinConns: otherwise a new pod's first requests
 // wait for connection set-up, and a rollout analysis of that pod reads the set-up as
-// pool contention. The connections are checked out together (database/sql opens a new
-// one only for a concurrent checkout) and returned idle. They bypass the measured
-// checkout, so they are not acquires. A failure, such as the database being down at
-// start, leaves the rest to be opened on demand.
+// pool contention; /readyz keeps the pod out of its Service until this is over
+// (store.WarmUp). The connections are checked out warmUpParallel at a time and all held
+// until the last is open (database/sql opens a new one only for a concurrent checkout),
+// then returned idle. Each checkout is bounded by the acquire timeout, and they bypass
+// the measured checkout, so they are not acquires. The first failure, such as the
+// database being down at start, stops the warm-up and leaves the rest to be opened on
+// demand.
 func (s *Store) warmUp(ctx context.Context) {
-	conns := make([]*sql.Conn, 0, s.Settings.Size)
+	var (
+		mu    sync.Mutex
+		conns = make([]*sql.Conn, 0, s.Settings.Size)
+	)
 	defer func() {
 		for _, c := range conns {
 			_ = c.Close()
 			s.warming.Add(-1)
 		}
 	}()
+	g, gctx := errgroup.WithContext(ctx) // the first failure cancels the checkouts in flight
+	g.SetLimit(max(1, s.warmUpAtOnce))
 	for range s.Settings.Size {
-		connectCtx, cancel := context.WithTimeout(ctx, s.Settings.AcquireTimeout)
-		c, err := s.db.Conn(connectCtx)
-		cancel()
-		if err != nil {
-			return
+		if gctx.Err() != nil {
+			break
 		}
-		// Checked out only to make database/sql open it: for the pool's gauges it is
-		// an idle connection, not one a request holds.
-		s.warming.Add(1)
-		conns = append(conns, c)
+		g.Go(func() error {
+			connectCtx, cancel := context.WithTimeout(gctx, s.Settings.AcquireTimeout)
+			defer cancel()
+			c, err := s.db.Conn(connectCtx)
+			if err != nil {
+				return err
+			}
+			// Checked out only to make database/sql open it: for the pool's gauges it
+			// is an idle connection, not one a request holds.
+			s.warming.Add(1)
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		// A failed connect has already ended the warm-up through the connect tracer;
+		// this covers a checkout that failed without one (timed out waiting, Close).
+		s.GiveUpWarmUp(fmt.Errorf("warm-up checkout: %w", err))
 	}
 }
 
