@@ -329,6 +329,33 @@ func testLifecycle(t *testing.T, srv *testServer) {
 		defer srv.lifecycle.draining.Store(false)
 		wantNotReady(t, srv.do(t, http.MethodGet, "/readyz", nil), "shutting down")
 	})
+	// Every response written while draining tells a keep-alive client to reconnect;
+	// none does otherwise.
+	for _, draining := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Connection header, draining=%v", draining), func(t *testing.T) {
+			srv.lifecycle.draining.Store(draining)
+			defer srv.lifecycle.draining.Store(false)
+			want := ""
+			if draining {
+				want = "close"
+			}
+			for _, req := range []struct {
+				method, path string
+				body         []byte
+			}{
+				{http.MethodGet, "/livez", nil},
+				{http.MethodGet, "/readyz", nil},
+				{http.MethodGet, "/metrics", nil},
+				{http.MethodPost, "/api/v1/parse-jd", []byte(`{"job_description":"` + jobDescription + `"}`)},
+				{http.MethodGet, "/api/v1/nope", nil},
+				{http.MethodGet, "/api/v1/parse-jd", nil},
+			} {
+				if got := srv.do(t, req.method, req.path, req.body).header.Get("Connection"); got != want {
+					t.Errorf("%s %s: Connection %q, want %q", req.method, req.path, got, want)
+				}
+			}
+		})
+	}
 }
 
 func TestMonitoringDisabled(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package httpapi is the HTTP face of the interview API: the gin router, request
 // decoding, response types, the one mapping from errors to status codes, and the
-// middleware (HTTP metrics, recovery). It never sees the store: how long a request holds
-// a database connection is the service's and the engine's business.
+// middleware (HTTP metrics, recovery, `Connection: close` while draining). It never
+// sees the store: how long a request holds a database connection is the service's and
+// the engine's business.
 package httpapi
 
 import (
@@ -57,7 +58,9 @@ func NewRouter(d Deps) (http.Handler, error) {
 	if err := r.SetTrustedProxies(nil); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(metrics.middleware, recovery(d.Log))
+	// closeWhenDraining is first so that it sees every response, the router's own 404s
+	// and 405s and a recovered panic's 500 included.
+	r.Use(closeWhenDraining(d.Lifecycle), metrics.middleware, recovery(d.Log))
 	r.NoRoute(func(c *gin.Context) {
 		respondError(c, d.Log, &requestError{status: http.StatusNotFound, code: "route_not_found",
 			message: fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path)})
