@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"k8s.io/utils/clock"
 
 	"github.com/interviewapi/operator/internal/config"
 	"github.com/interviewapi/operator/internal/generator"
@@ -42,12 +43,17 @@ type App struct {
 
 	schemaErr atomic.Pointer[error] // nil once migrations are applied
 	draining  atomic.Bool
+
+	// The drain's clock and bound; tests set them (export_test.go).
+	clock      clock.Clock
+	drainGrace time.Duration
 }
 
 // New builds the server from cfg without connecting to the database: the engine opens
 // connections on demand, so a database that is down does not stop the server starting.
 func New(cfg config.Config, log *slog.Logger, version string) (*App, error) {
-	a := &App{cfg: cfg, log: log, version: version, registry: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, log: log, version: version, registry: prometheus.NewRegistry(),
+		clock: clock.RealClock{}, drainGrace: drainGrace}
 	pending := errors.New("database migrations not applied yet")
 	a.schemaErr.Store(&pending)
 

@@ -34,10 +34,16 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx ends (SIGTERM), then shuts down gracefully: it stops
-// accepting connections, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT), and
-// closes the database pool. A request answered 2xx has committed its write before the
-// answer, so none loses it. Serve closes ln and the App.
+// Serve serves on ln until ctx ends (SIGTERM), then shuts down gracefully. In a pod the
+// sequence is: the preStop sleep (internal/resources.ShutdownDelay) while the Service
+// drops the pod, SIGTERM, then the drain: /readyz answers 503 and every response carries
+// `Connection: close`, with the listener still open, until every connection has closed
+// or drainGrace has passed; then Shutdown: the listener and the idle connections close,
+// in-flight requests finish (up to SHUTDOWN_TIMEOUT), and the database pool closes. A
+// keep-alive client is thus told to reconnect at the end of an exchange rather than
+// having its idle connection closed under its next request, which it could not safely
+// retry for a POST. A request answered 2xx has committed its write before the answer,
+// so none loses it. Serve closes ln and the App.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -52,8 +58,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.closeDatabase()
 	}()
 
+	conns := newConnTracker()
 	srv := &http.Server{
 		Handler:           a.handler,
+		ConnState:         conns.observe,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      3*a.cfg.PoolTimeout.Duration() + a.cfg.GeneratorLatency + writeTimeoutSlack,
@@ -74,6 +82,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	a.draining.Store(true)
+	drain(conns, a.clock, a.drainGrace, a.log)
 	a.log.Info("shutting down: finishing in-flight requests", "timeout", a.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()

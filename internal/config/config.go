@@ -43,7 +43,8 @@ type Config struct {
 	AIProviderURL    string `env:"AI_PROVIDER_URL"`
 	AIProviderModel  string `env:"AI_PROVIDER_MODEL"`
 	AIProviderAPIKey string `env:"AI_PROVIDER_API_KEY"`
-	// ShutdownTimeout bounds how long in-flight requests may take to finish after SIGTERM.
+	// ShutdownTimeout bounds how long in-flight requests may take to finish after SIGTERM
+	// and the drain (internal/app Serve).
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 }
 

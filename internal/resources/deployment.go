@@ -155,8 +155,9 @@ func serverContainer(in *iapiv1alpha1.InterviewAPI, env []corev1.EnvVar) (*corev
 		WithReadinessProbe(httpProbe(ReadinessPath, 5, 3)).
 		// A pod being deleted leaves its Service only once the endpoint controller and
 		// then kube-proxy on every node have seen it; until then new connections still
-		// arrive. Serving on through ShutdownDelay before SIGTERM closes the listener
-		// keeps those from being refused (docs/benchmarks.md, "End to end").
+		// arrive. Serving on through ShutdownDelay before SIGTERM starts the server's
+		// drain and shutdown (internal/app Serve) keeps those from being refused
+		// (docs/benchmarks.md, "End to end").
 		WithLifecycle(corev1ac.Lifecycle().WithPreStop(corev1ac.LifecycleHandler().
 			WithSleep(corev1ac.SleepAction().WithSeconds(int64(ShutdownDelay / time.Second))))).
 		WithSecurityContext(corev1ac.SecurityContext().

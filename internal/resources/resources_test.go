@@ -266,6 +266,9 @@ func TestDeploymentServerContainer(t *testing.T) {
 		{"resources (unset)", c.Resources, corev1.ResourceRequirements{}},
 		{"preStop: serve on while the Service drops the pod", c.Lifecycle,
 			&corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 2}}}},
+		// Unset: the API's 30 s, which the server's whole stop fits
+		// (internal/app TestShutdownFitsTerminationGracePeriod).
+		{"terminationGracePeriodSeconds", pod.Spec.TerminationGracePeriodSeconds, (*int64)(nil)},
 	}
 	for _, ch := range checks {
 		if !equality.Semantic.DeepEqual(ch.got, ch.want) {
