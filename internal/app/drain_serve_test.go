@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,25 +20,15 @@ import (
 	"github.com/interviewapi/operator/internal/config"
 	"github.com/interviewapi/operator/internal/resources"
 	"github.com/interviewapi/operator/test/pgtest"
+	"github.com/interviewapi/operator/test/syncbuf"
 )
 
 // logBuffer collects a server's JSON log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 // line returns the first log line whose message starts with prefix, decoded, or nil.
 func (b *logBuffer) line(prefix string) map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
 	for sc.Scan() {
 		var l map[string]any
 		if json.Unmarshal(sc.Bytes(), &l) == nil {
