@@ -15,6 +15,9 @@ GO ?= go
 PROJECT_GOTOOLCHAIN ?= go1.27.3
 export GOTOOLCHAIN := $(PROJECT_GOTOOLCHAIN)
 TOOLS_GO := GOTOOLCHAIN=local $(GO)
+# The project's release named on a command line, for govulncheck's build: tool rules
+# run their commands from hack/toolcache, itself run by $(TOOLS_GO).
+PROJECT_GO := GOTOOLCHAIN=$(PROJECT_GOTOOLCHAIN) $(GO)
 BIN := $(CURDIR)/bin
 K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
@@ -199,32 +202,47 @@ tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS
 node-tools: $(NODE_K8S_TOOLS) $(CONTAINERD_TOOLS) ## Build kubelet, kube-proxy, kube-scheduler and containerd for the real node; install its Debian packages when root (hack/node-packages.sh).
 	@hack/node-packages.sh
 
+# Every rule below builds through hack/toolcache: a per-user cache of the built tools
+# outside the repository (docs/development.md, "Tools"), so that a fresh clone with an
+# empty bin/ links nothing again. The rules' prerequisites and outputs are as without it;
+# a rule runs when a tool's go.mod or go.sum changes, and then builds only if the cache
+# has no entry for its key (the inputs, the command line and `go env` of its Go).
+TOOLS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/interviewapi-operator/tools
+# $(call tool_cache,NAME,MODULE,GO,DEST[,MORE FLAGS]) COMMAND: COMMAND, run in
+# hack/tools/MODULE by GO, writes into {out}; the entry's files are installed into DEST.
+tool_cache = $(TOOLS_GO) run ./hack/toolcache -cache '$(TOOLS_CACHE)' -name $(1) -dir hack/tools/$(2) -in go.mod -in go.sum $(5) -go '$(3)' -dest $(4) --
+
+.PHONY: clean-tools-cache
+clean-tools-cache: ## Remove the cache of built tools (TOOLS_CACHE; bin/ stays as it is).
+	@$(TOOLS_GO) run ./hack/toolcache -cache '$(TOOLS_CACHE)' -clean
+
 # The binaries are rebuilt only when the pinned versions (the tools' go.mod) change.
 $(K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
-	@echo "building kube-apiserver, kube-controller-manager, kubectl $$(awk '/^require k8s.io\/kubernetes/{print $$3}' $<) into $(K8S_BIN) (the first build takes several minutes)"
-	cd hack/tools/kubernetes && $(TOOLS_GO) build -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
-	@touch $(K8S_TOOLS)
+	@$(call tool_cache,k8s-control-plane,kubernetes,$(TOOLS_GO),$(K8S_BIN)) \
+	  env $(TOOLS_GO) build -o {out}/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
 
 $(K8S_BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
-	@echo "building etcd into $(K8S_BIN)"
-	cd hack/tools/etcd && $(TOOLS_GO) build -o $@ go.etcd.io/etcd/server/v3
+	@$(call tool_cache,etcd,etcd,$(TOOLS_GO),$(K8S_BIN)) \
+	  env $(TOOLS_GO) build -o {out}/etcd go.etcd.io/etcd/server/v3
 
 $(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum
-	@echo "building helm into $(BIN)"
-	cd hack/tools/helm && $(TOOLS_GO) build -o $@ helm.sh/helm/v3/cmd/helm
+	@$(call tool_cache,helm,helm,$(TOOLS_GO),$(BIN)) \
+	  env $(TOOLS_GO) build -o {out}/helm helm.sh/helm/v3/cmd/helm
 
 $(CONTROLLER_GEN): hack/tools/controller-tools/go.mod hack/tools/controller-tools/go.sum
-	@echo "building controller-gen into $(BIN)"
-	cd hack/tools/controller-tools && $(TOOLS_GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+	@$(call tool_cache,controller-gen,controller-tools,$(TOOLS_GO),$(BIN)) \
+	  env $(TOOLS_GO) build -o {out}/controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen
 
 # Service discovery other than static, file, HTTP and Kubernetes is left out: each
 # other SD plugin brings a cloud SDK to compile. Kubernetes SD is what the end-to-end
 # suite's Prometheus finds the server pods with (test/e2e/prometheus_test.go). The tags
 # are in hack/tools/prometheus/build-tags, so that changing them rebuilds the tools.
+PROMETHEUS_VERSION = $(shell awk '/^require github.com\/prometheus\/prometheus/{print $$3}' hack/tools/prometheus/go.mod)
+PROMETHEUS_TAGS = $(shell cat hack/tools/prometheus/build-tags)
+
 $(PROMETHEUS_TOOLS) &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/tools/prometheus/build-tags
-	@v=$$(awk '/^require github.com\/prometheus\/prometheus/{print $$3}' $<); echo "building prometheus, promtool $$v into $(BIN)"; \
-	cd hack/tools/prometheus && $(TOOLS_GO) build -tags "$$(cat build-tags)" -ldflags "-X github.com/prometheus/common/version.Version=$$v" -o $(BIN)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
-	@touch $(PROMETHEUS_TOOLS)
+	@$(call tool_cache,prometheus,prometheus,$(TOOLS_GO),$(BIN),-in build-tags) \
+	  env $(TOOLS_GO) build -tags "$(PROMETHEUS_TAGS)" -ldflags "-X github.com/prometheus/common/version.Version=$(PROMETHEUS_VERSION)" -o {out}/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 
 # kubelet, kube-proxy and kube-scheduler report the pinned version (in --version, the
 # Node's status and /version) instead of v0.0.0-master.
@@ -236,9 +254,8 @@ K8S_LDFLAGS = -X $(K8S_VERSION_PKG).gitVersion=$(K8S_VERSION) \
 	-X $(K8S_VERSION_PKG).gitCommit= -X $(K8S_VERSION_PKG).gitTreeState=clean
 
 $(NODE_K8S_TOOLS) &: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum
-	@echo "building kubelet, kube-proxy, kube-scheduler $(K8S_VERSION) into $(K8S_BIN) (the first build takes several minutes)"
-	cd hack/tools/kubernetes && $(TOOLS_GO) build -ldflags "$(K8S_LDFLAGS)" -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kube-scheduler
-	@touch $(NODE_K8S_TOOLS)
+	@$(call tool_cache,k8s-node,kubernetes,$(TOOLS_GO),$(K8S_BIN)) \
+	  env $(TOOLS_GO) build -ldflags "$(K8S_LDFLAGS)" -o {out}/ k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kube-scheduler
 
 # containerd without cgo and without the snapshotters the node does not use (it runs
 # overlayfs), as its own build tags allow; runc comes from Debian (hack/node-packages.sh).
@@ -246,22 +263,21 @@ CONTAINERD_VERSION = $(shell awk '/^require github.com\/containerd\/containerd\/
 CONTAINERD_LDFLAGS = -X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
 $(CONTAINERD_TOOLS) &: hack/tools/containerd/go.mod hack/tools/containerd/go.sum
-	@echo "building containerd, containerd-shim-runc-v2, ctr $(CONTAINERD_VERSION) into $(CONTAINERD_BIN)"
-	cd hack/tools/containerd && CGO_ENABLED=0 $(TOOLS_GO) build -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "$(CONTAINERD_LDFLAGS)" -o $(CONTAINERD_BIN)/ github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
-	@touch $(CONTAINERD_TOOLS)
+	@$(call tool_cache,containerd,containerd,$(TOOLS_GO),$(CONTAINERD_BIN)) \
+	  env CGO_ENABLED=0 $(TOOLS_GO) build -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "$(CONTAINERD_LDFLAGS)" -o {out}/ github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
 
 $(GOLANGCI_LINT): hack/tools/golangci-lint/go.mod hack/tools/golangci-lint/go.sum
-	@echo "building golangci-lint into $(BIN)"
-	cd hack/tools/golangci-lint && $(TOOLS_GO) build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	@$(call tool_cache,golangci-lint,golangci-lint,$(TOOLS_GO),$(BIN)) \
+	  env $(TOOLS_GO) build -o {out}/golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
+# govulncheck is built by the project's Go release (see the top of this file).
 $(GOVULNCHECK): hack/tools/vuln/go.mod hack/tools/vuln/go.sum
-	@echo "building govulncheck into $(BIN)"
-	cd hack/tools/vuln && $(GO) build -o $@ golang.org/x/vuln/cmd/govulncheck
+	@$(call tool_cache,govulncheck,vuln,$(PROJECT_GO),$(BIN)) \
+	  env $(PROJECT_GO) build -o {out}/govulncheck golang.org/x/vuln/cmd/govulncheck
 
 # No network database needed: the vulndb module carries every report as an OSV file
 # (data/osv), and its indexdb command writes the layout `govulncheck -db file://` reads.
 $(VULNDB)/index/db.json: hack/tools/vuln/go.mod hack/tools/vuln/go.sum
-	@echo "building the Go vulnerability database into $(VULNDB)"
 	rm -rf $(VULNDB)
-	cd hack/tools/vuln && $(TOOLS_GO) run golang.org/x/vulndb/cmd/indexdb \
-	  -vulns "$$($(TOOLS_GO) list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv" -out $(VULNDB)
+	@$(call tool_cache,vulndb,vuln,$(TOOLS_GO),$(VULNDB)) \
+	  sh -c '$(TOOLS_GO) run golang.org/x/vulndb/cmd/indexdb -vulns "$$($(TOOLS_GO) list -m -f "{{.Dir}}" golang.org/x/vulndb)/data/osv" -out "$$1"' sh {out}
