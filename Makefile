@@ -196,17 +196,18 @@ CONTAINERD_BIN := $(BIN)/containerd
 CONTAINERD_TOOLS := $(CONTAINERD_BIN)/containerd $(CONTAINERD_BIN)/containerd-shim-runc-v2 $(CONTAINERD_BIN)/ctr
 
 .PHONY: tools
-tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) $(GOLANGCI_LINT) $(GOVULNCHECK) $(VULNDB)/index/db.json node-tools ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus, promtool, golangci-lint, govulncheck and its database, and the real node's programs into bin/ (once per pinned version).
+tools: $(K8S_TOOLS) $(K8S_BIN)/etcd $(HELM) $(CONTROLLER_GEN) $(PROMETHEUS_TOOLS) $(GOLANGCI_LINT) $(GOVULNCHECK) $(VULNDB)/index/db.json node-tools ## Build kube-apiserver, etcd, kube-controller-manager, kubectl, helm, controller-gen, prometheus, promtool, golangci-lint, govulncheck and its database, and the real node's programs into bin/ (once per pinned version; from the cache of built tools, TOOLS_CACHE, when it holds them).
 
 .PHONY: node-tools
 node-tools: $(NODE_K8S_TOOLS) $(CONTAINERD_TOOLS) ## Build kubelet, kube-proxy, kube-scheduler and containerd for the real node; install its Debian packages when root (hack/node-packages.sh).
 	@hack/node-packages.sh
 
 # Every rule below builds through hack/toolcache: a per-user cache of the built tools
-# outside the repository (docs/development.md, "Tools"), so that a fresh clone with an
-# empty bin/ links nothing again. The rules' prerequisites and outputs are as without it;
-# a rule runs when a tool's go.mod or go.sum changes, and then builds only if the cache
-# has no entry for its key (the inputs, the command line and `go env` of its Go).
+# outside the repository (README.md, "Build the Kubernetes tools"), so that a fresh
+# clone with an empty bin/ links nothing again. The rules' prerequisites and outputs
+# are as without it: a rule runs when a tool's go.mod or go.sum changes, and builds
+# only if the cache has no entry for its key (the inputs, the command line and
+# `go env` of its Go).
 TOOLS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/interviewapi-operator/tools
 # $(call tool_cache,NAME,MODULE,GO,DEST[,MORE FLAGS]) COMMAND: COMMAND, run in
 # hack/tools/MODULE by GO, writes into {out}; the entry's files are installed into DEST.

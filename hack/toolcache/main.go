@@ -12,7 +12,8 @@
 // DIR/NAME-KEY/ holds the built files under out/ and a completion marker; toolcache
 // installs an entry's files into BIN (hard links on the same filesystem, copies
 // otherwise), or runs COMMAND with {out} replaced by a private staging directory and
-// renames the finished entry into place (entry.go). docs/development.md describes it.
+// renames the finished entry into place (entry.go). README.md ("Build the Kubernetes
+// tools") describes it for users.
 package main
 
 import (
