@@ -1,78 +1,39 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"net"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/interviewapi/operator/internal/store"
 	"github.com/interviewapi/operator/internal/store/storetest"
 	"github.com/interviewapi/operator/test/pgtest"
 )
 
-// TestEnginesOpenSizeConnectionsAtStart: both engines open their Size connections by
-// themselves, before any request, and none of them counts as an acquire. A new pod
-// that opened them on its first requests would show the set-up as pool contention to
-// the rollout analysis (found by the end-to-end rollout test).
-func TestEnginesOpenSizeConnectionsAtStart(t *testing.T) {
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Mode), func(t *testing.T) {
-			url := pgtest.NewDatabase(t)
-			settings := store.PoolSettings{Size: 3, MaxOverflow: 2, AcquireTimeout: 5 * time.Second, Recycle: time.Hour}
-			_, rec := storetest.OpenStore(t, e, url, settings)
-
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			conn, err := pgx.Connect(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			for {
-				var open int
-				if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-					WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&open); err != nil {
-					t.Fatal(err)
-				}
-				if open > settings.Size {
-					t.Fatalf("%d connections open with no request, want the pool's size %d", open, settings.Size)
-				}
-				if open == settings.Size {
-					break
-				}
-				select {
-				case <-ctx.Done():
-					t.Fatalf("%d connections open 10s after Open, want the pool's size %d", open, settings.Size)
-				case <-time.After(20 * time.Millisecond):
-				}
-			}
-			if n := rec.Snapshot().Pool.AcquiresTotal; n != 0 {
-				t.Errorf("opening the pool counted %d acquires, want none", n)
-			}
-		})
-	}
-}
-
-// TestEnginesWarmUp: each engine's warm-up record ends Done once its Size connections
-// are open, as pg_stat_activity counts them, with a pool larger than the sync engine's
-// warm-up opens at once; and it ends GaveUp, with nothing opened, when the database is
-// down at start, so that readiness follows the probe instead of waiting for good.
+// TestEnginesWarmUp: both engines open their Size connections by themselves, before any
+// request, and none of them counts as an acquire: a new pod that opened them on its
+// first requests would show the set-up as pool contention to the rollout analysis
+// (found by the end-to-end rollout test). Each engine's warm-up record ends Done once
+// its Size connections are open, exactly Size as pg_stat_activity counts them, with a
+// pool larger than the sync engine's warm-up opens at once; and it ends GaveUp, with
+// nothing opened, when the database is down at start, so that readiness follows the
+// probe instead of waiting for good.
 func TestEnginesWarmUp(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e.Mode)+"/warm", func(t *testing.T) {
 			url := pgtest.NewDatabase(t)
 			settings := store.PoolSettings{Size: 13, MaxOverflow: 2, AcquireTimeout: 5 * time.Second, Recycle: time.Hour}
-			s, _ := storetest.OpenStore(t, e, url, settings)
+			s, rec := storetest.OpenStore(t, e, url, settings)
 			w := waitWarmUp(t, s)
 			if w.State != store.WarmUpDone || w.Opened != settings.Size || w.Size != settings.Size || w.Err != nil {
 				t.Fatalf("warm-up ended %+v, want Done with %d opened", w, settings.Size)
 			}
-			if open := backends(t, url); open != settings.Size {
-				t.Errorf("%d connections open once warm, want the pool's size %d", open, settings.Size)
+			if open := storetest.Backends(t, url); open != settings.Size {
+				t.Errorf("%d connections open once warm with no request, want the pool's size %d", open, settings.Size)
+			}
+			if n := rec.Snapshot().Pool.AcquiresTotal; n != 0 {
+				t.Errorf("opening the pool counted %d acquires, want none", n)
 			}
 		})
 		t.Run(string(e.Mode)+"/database down at start", func(t *testing.T) {
@@ -98,24 +59,6 @@ func waitWarmUp(t *testing.T, s store.Store) store.WarmUpProgress {
 		t.Fatalf("warm-up not finished 30s after Open: %s", s.WarmUp())
 	}
 	return s.WarmUp()
-}
-
-// backends counts the connections to url's database other than its own.
-func backends(t *testing.T, url string) int {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var open int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&open); err != nil {
-		t.Fatal(err)
-	}
-	return open
 }
 
 // closedPortURL is a database URL on a loopback port that nothing listens on.

@@ -67,9 +67,8 @@ func waitBackendsGone(b *testing.B, admin *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
-		var n int
-		if err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+		n, err := OtherBackends(ctx, admin)
+		if err != nil {
 			b.Fatal(err)
 		}
 		if n == 0 {
@@ -77,4 +76,30 @@ func waitBackendsGone(b *testing.B, admin *pgx.Conn) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// OtherBackends counts the connections to conn's database other than conn itself, as
+// pg_stat_activity has them.
+func OtherBackends(ctx context.Context, conn *pgx.Conn) (int, error) {
+	var n int
+	err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+	return n, err
+}
+
+// Backends counts the connections to databaseURL's database, but the one counting.
+func Backends(t testing.TB, databaseURL string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	n, err := OtherBackends(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
