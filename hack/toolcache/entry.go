@@ -22,13 +22,15 @@ import (
 //
 // An entry is built in a private staging directory beside it and renamed into place
 // whole, so that no one ever reads a half-written entry; an entry without its marker,
-// or whose files do not match it, is removed and built again.
+// or whose files do not match it, is removed and built again. Builds of one key take
+// the lock file .lock-NAME-KEY in turn.
 const (
 	outDir        = "out"
 	keyFile       = "key"
 	completeFile  = "complete"
 	stagingPrefix = ".staging-"
 	trashPrefix   = ".trash-"
+	lockPrefix    = ".lock-"
 	// Staging directories of a build that crashed are removed after this long (a
 	// first kube-apiserver build takes minutes, never a day).
 	staleAfter = 24 * time.Hour
@@ -71,6 +73,18 @@ func (r request) run(w io.Writer, now func() time.Time) error {
 	sweep(r.cache, now())
 	entry := filepath.Join(r.cache, r.name+"-"+k.key())
 	files, err := readEntry(entry)
+	if err != nil {
+		// One build of a key at a time: a second make (another worktree) waits for the
+		// first's entry instead of linking the same programs beside it.
+		unlock, lerr := lockFile(filepath.Join(r.cache, lockPrefix+filepath.Base(entry)), func() {
+			r.logf("%s: waiting for another build of the same key to finish", r.name)
+		})
+		if lerr != nil {
+			return fmt.Errorf("locking %s: %w", entry, lerr)
+		}
+		defer unlock()
+		files, err = readEntry(entry)
+	}
 	switch {
 	case err == nil:
 		r.logf("%s from the cache: %s", r.name, r.installing(entry, files))
@@ -253,15 +267,15 @@ func discard(entry string) {
 	_ = os.RemoveAll(trash)
 }
 
-// sweep removes what crashed runs left: staging and trash directories older than
-// staleAfter.
+// sweep removes what crashed runs left, staging and trash directories, and lock files
+// of older keys, once older than staleAfter.
 func sweep(cache string, now time.Time) {
 	dirents, err := os.ReadDir(cache)
 	if err != nil {
 		return
 	}
 	for _, d := range dirents {
-		if !strings.HasPrefix(d.Name(), stagingPrefix) && !strings.HasPrefix(d.Name(), trashPrefix) {
+		if !strings.HasPrefix(d.Name(), stagingPrefix) && !strings.HasPrefix(d.Name(), trashPrefix) && !strings.HasPrefix(d.Name(), lockPrefix) {
 			continue
 		}
 		if info, err := d.Info(); err == nil && now.Sub(info.ModTime()) > staleAfter {

@@ -71,7 +71,7 @@ func (f *fixture) lastLog() string {
 	return f.logs[len(f.logs)-1]
 }
 
-// entries lists the cache's directories: entries and any staging or trash left.
+// entries lists the cache's entries and any staging or trash left; not lock files.
 func (f *fixture) entries() []string {
 	d, err := os.ReadDir(f.cache)
 	if err != nil {
@@ -79,7 +79,9 @@ func (f *fixture) entries() []string {
 	}
 	var names []string
 	for _, e := range d {
-		names = append(names, e.Name())
+		if !strings.HasPrefix(e.Name(), lockPrefix) {
+			names = append(names, e.Name())
+		}
 	}
 	return names
 }
@@ -227,8 +229,9 @@ func TestRunAFailedBuildLeavesNothing(t *testing.T) {
 	}
 }
 
-// Two builds of one key at once (two worktrees, two make runs): both install a
-// complete copy, and the cache ends with one entry and no staging directory.
+// Builds of one key at once (two worktrees, two make runs): one builds, the others
+// wait for its entry, every one installs a complete copy, and the cache ends with one
+// entry, its lock file and no staging directory.
 func TestRunConcurrentBuildsOfOneKey(t *testing.T) {
 	f := newFixture(t)
 	const n = 3
@@ -253,8 +256,52 @@ func TestRunConcurrentBuildsOfOneKey(t *testing.T) {
 			t.Errorf("run %d: sub/data = %q", i, got)
 		}
 	}
-	if got := f.entries(); len(got) != 1 || !strings.HasPrefix(got[0], "tool-") {
+	if f.builds() != 1 {
+		t.Errorf("the command ran %d times for %d runs of one key, want 1", f.builds(), n)
+	}
+	got := f.entries()
+	if len(got) != 1 || !strings.HasPrefix(got[0], "tool-") {
 		t.Errorf("cache holds %v, want one entry", got)
+	}
+}
+
+func TestRunWaitsForTheBuildHoldingTheKey(t *testing.T) {
+	f := newFixture(t)
+	dest := t.TempDir()
+	r := f.request(dest, buildScript)
+	k, err := readKeyInput(r.name, r.dir, r.inputs, r.command, r.goCmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(f.cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockFile(filepath.Join(f.cache, lockPrefix+"tool-"+k.key()), func() { t.Error("the lock was taken") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- r.run(os.Stdout, time.Now) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		f.mu.Lock()
+		waiting := len(f.logs) > 0 && strings.Contains(f.logs[0], "waiting for another build")
+		f.mu.Unlock()
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no waiting line in 30 s while the key was locked: %q", f.logs)
+		}
+	}
+	if f.builds() != 0 {
+		t.Fatal("the command ran while another build held the key")
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if f.builds() != 1 {
+		t.Errorf("the command ran %d times, want 1", f.builds())
 	}
 }
 
