@@ -52,12 +52,14 @@ help: ## Show this help.
 
 ##@ Development
 
-# The local cluster's node for the end-to-end tests and the demo: process, real or auto
-# (docs/localcluster.md). The real node runs the images, so they are rebuilt first.
-E2E_NODE ?= process
+# The local cluster's node for the end-to-end tests and the demo: auto (the default: the
+# real node when this machine can run it, else the process node), real or process
+# (docs/localcluster.md). The real node runs the images, so they are rebuilt first: for
+# real, and for auto as root (without root auto always takes the process node).
+E2E_NODE ?= auto
 export E2E_NODE
-DEMO_NODE ?= process
-node_images = $(if $(filter real auto,$(1)),images)
+DEMO_NODE ?= auto
+node_images = $(if $(filter real,$(1)),images,$(if $(filter auto,$(1)),$(if $(filter 0,$(shell id -u)),images)))
 
 .PHONY: demo
 demo: tools build $(call node_images,$(DEMO_NODE)) ## The whole product on this machine: local cluster, operator, rollout, rollback (DEMO_EXIT=1 exits at the end; DEMO_NODE=real|process|auto).

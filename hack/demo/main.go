@@ -32,7 +32,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	fs := flag.NewFlagSet("demo", flag.ExitOnError)
-	node := fs.String("node", "process", "the local cluster's node: real (kubelet, containerd, kube-proxy; root), process (pods as local processes) or auto (real when this machine can run it)")
+	node := fs.String("node", "auto", "the local cluster's node: real (kubelet, containerd, kube-proxy; root), process (pods as local processes) or auto (real when this machine can run it)")
 	_ = fs.Parse(os.Args[1:])
 	kind, err := localcluster.ParseNodeKind(*node)
 	if err != nil {

@@ -1,7 +1,8 @@
 //go:build e2e
 
 // Package helminstall installs the operator's Helm chart into a local cluster
-// (test/localcluster: pods run as local processes, with a real PostgreSQL) and
+// (test/localcluster: its real node, containers of `make images`, when this machine can
+// run it, else its process node; with a real PostgreSQL) and
 // follows a release through the life a platform team gives it: `helm install` (the CRD
 // included), the operator it deploys reconciling the sample InterviewAPI to Healthy
 // with nothing but its ServiceAccount's RBAC, `helm test`, and `helm uninstall`, which
@@ -38,8 +39,9 @@ import (
 	"github.com/interviewapi/operator/test/localcluster"
 )
 
-// defaultNode is the node the test runs on unless E2E_NODE says otherwise.
-const defaultNode = "process"
+// defaultNode is the node the test runs on unless E2E_NODE says otherwise: the real
+// node when this machine can run it, else the process node (the log says which, why).
+const defaultNode = "auto"
 
 const (
 	release          = "iapi"
@@ -57,8 +59,9 @@ const (
 
 // TestHelmInstallTestUninstall installs the chart with its default values: the images
 // they name (ghcr.io/interviewapi/interviewapi-operator:APPVERSION, and the sample's
-// ghcr.io/interviewapi/interviewapi-server) are what the local cluster maps by default
-// to bin/interviewapi-operator and bin/interviewapi-server, so the release runs this
+// ghcr.io/interviewapi/interviewapi-server) are the images `make images` built, which
+// the real node imports under that tag (the process node maps them to
+// bin/interviewapi-operator and bin/interviewapi-server), so the release runs this
 // build exactly as a user's would run the published images.
 func TestHelmInstallTestUninstall(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
