@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
 
 func TestKeyChangesWithEveryInput(t *testing.T) {
 	base := func() keyInput {
@@ -45,4 +49,36 @@ func TestKeyChangesWithEveryInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The key reads `go env` of the go command that builds: a setting given to it on the
+// Makefile's GO line (here GOFLAGS, as TOOLS_GO gives GOTOOLCHAIN) changes the key.
+func TestReadKeyInputAsksTheGoCommand(t *testing.T) {
+	dir := t.TempDir()
+	read := func(goCmd ...string) keyInput {
+		t.Helper()
+		k, err := readKeyInput("tool", dir, nil, []string{"true", "{out}"}, goCmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	plain, tagged := read("go"), read("GOFLAGS=-tags=x", "go")
+	if len(plain.goEnv) != len(goEnvVars) || plain.goEnv[0] != "GOVERSION="+goVersion(t) {
+		t.Errorf("go env read as %q", plain.goEnv)
+	}
+	if plain.key() == tagged.key() {
+		t.Errorf("GOFLAGS=-tags=x left the key unchanged:\n%s", tagged.text())
+	}
+	if _, err := readKeyInput("tool", dir, nil, []string{"{out}"}, []string{"no-such-go-command"}); err == nil {
+		t.Error("a go command that cannot run gave a key")
+	}
+}
+
+func goVersion(t *testing.T) string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }
