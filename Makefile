@@ -178,6 +178,10 @@ bench-judge: tools build ## Run the canary judges' scenario corpus on the local 
 bench-rollback: tools ## Measure rollback latency in envtest (docs/benchmarks.md, "Rollback latency").
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkRollbackLatency -benchtime 20x ./controllers/
 
+.PHONY: bench-drain
+bench-drain: ## Measure the requests keep-alive clients lose when a server stops, with and without its drain (about 2 min; docs/benchmarks.md, "Shutdown drain").
+	hack/postgres.sh run $(GO) test -count=1 -run '^$$' -bench BenchmarkShutdownUnderLoad -benchtime 20x ./internal/app/
+
 ##@ Deployment
 
 .PHONY: install
