@@ -52,8 +52,8 @@ var _ store.Store = (*Store)(nil)
 
 // warmUpParallel is how many connections the warm-up opens at once. Opening one is a
 // few round trips and a backend process that PostgreSQL forks, mostly waiting: 4 at
-// once warmed a pool of 100 2.4 times faster than one at a time, while 8 and 16 gained
-// nothing more on two cores (docs/benchmarks.md, "Pool warm-up"). A higher bound would
+// once warmed a pool of 100 2.4 to 2.8 times faster than one at a time, while 8 and 16
+// were slower on two cores (docs/benchmarks.md, "Pool warm-up"). A higher bound would
 // only make the pods of a rollout, which start together, flood the database with
 // connects.
 const warmUpParallel = 4
