@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"k8s.io/utils/clock"
 
 	"github.com/interviewapi/operator/internal/app"
 	"github.com/interviewapi/operator/internal/config"
@@ -37,39 +34,31 @@ func (s *service) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	return d.DialContext(ctx, "tcp", *s.target.Load())
 }
 
-// serveApp serves an App on a loopback port with the given drain grace and returns its
-// address, its log and a stop function that cancels it (SIGTERM) and waits for Serve.
-func serveApp(b *testing.B, cfg config.Config, grace time.Duration) (addr string, logs *logBuffer, stop func() error) {
+// serveApp serves an App of cfg with the given drain grace on a loopback port and
+// waits until it is ready.
+func serveApp(b *testing.B, cfg config.Config, grace time.Duration) *drainingServer {
 	b.Helper()
-	logs = &logBuffer{}
-	a, err := app.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)), "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	a.SetDrain(clock.RealClock{}, grace)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
+	s := startDrainingServer(b, cfg, grace)
 	client := &http.Client{Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
 	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := client.Get("http://" + ln.Addr().String() + "/readyz"); err == nil {
+		if resp, err := client.Get(s.base + "/readyz"); err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return s
 			}
 		}
 		if time.Since(start) > 30*time.Second {
-			cancel()
 			b.Fatal("server not ready within 30s")
 		}
 	}
-	return ln.Addr().String(), logs, func() error { cancel(); return <-done }
+}
+
+// stop sends SIGTERM and waits for Serve to return.
+func (s *drainingServer) stop(b *testing.B) error {
+	s.sigterm()
+	return s.served(b)
 }
 
 // trialResult counts one trial's requests.
@@ -131,9 +120,10 @@ func BenchmarkShutdownUnderLoad(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	addrB, _, stopB := serveApp(b, cfg, app.DrainGrace) // migrates the database once
+	serverB := serveApp(b, cfg, app.DrainGrace) // migrates the database once
+	addrB := strings.TrimPrefix(serverB.base, "http://")
 	defer func() {
-		if err := stopB(); err != nil {
+		if err := serverB.stop(b); err != nil {
 			b.Error(err)
 		}
 	}()
@@ -146,7 +136,8 @@ func BenchmarkShutdownUnderLoad(b *testing.B) {
 			var stopTook time.Duration
 			endings := map[string]int{} // why each trial's drain ended
 			for b.Loop() {
-				addrA, logs, stopA := serveApp(b, cfg, variant.grace)
+				serverA := serveApp(b, cfg, variant.grace)
+				addrA := strings.TrimPrefix(serverA.base, "http://")
 				svc := &service{}
 				svc.target.Store(&addrA)
 				stopped := make(chan time.Duration, 1)
@@ -154,14 +145,15 @@ func BenchmarkShutdownUnderLoad(b *testing.B) {
 					svc.target.Store(&addrB)
 					go func() {
 						sigterm := time.Now()
-						if err := stopA(); err != nil {
+						serverA.sigterm()
+						if err := <-serverA.done; err != nil { // not served: Fatal belongs to the benchmark's goroutine
 							b.Errorf("server A: %v", err)
 						}
 						stopped <- time.Since(sigterm)
 					}()
 				})
 				stopTook += <-stopped
-				drained := logs.line("drained")
+				drained := serverA.log.line("drained")
 				if drained == nil {
 					b.Fatal(`server A logged no "drained" line`)
 				}

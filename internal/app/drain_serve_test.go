@@ -49,37 +49,45 @@ type drainingServer struct {
 	sigterm context.CancelFunc
 }
 
-func startDrainingServer(t *testing.T, grace time.Duration) *drainingServer {
+// startDrainingServer serves an App of cfg with the given drain grace; it does not wait
+// for it to be ready.
+func startDrainingServer(tb testing.TB, cfg config.Config, grace time.Duration) *drainingServer {
+	tb.Helper()
+	logs := &logBuffer{}
+	a, err := app.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)), "test")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a.SetDrain(clock.RealClock{}, grace)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &drainingServer{base: "http://" + ln.Addr().String(), log: logs, done: make(chan error, 1), sigterm: cancel}
+	go func() { s.done <- a.Serve(ctx, ln) }()
+	tb.Cleanup(cancel)
+	return s
+}
+
+// drainTestConfig is a server on a database of its own.
+func drainTestConfig(t *testing.T) config.Config {
 	t.Helper()
 	cfg, err := config.Load(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
-	a, err := app.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.SetDrain(clock.RealClock{}, grace)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &drainingServer{base: "http://" + ln.Addr().String(), log: logs, done: make(chan error, 1), sigterm: cancel}
-	go func() { s.done <- a.Serve(ctx, ln) }()
-	t.Cleanup(cancel)
-	return s
+	return cfg
 }
 
 // served waits for Serve to return (a hang guard, not a speed bound) and returns its error.
-func (s *drainingServer) served(t *testing.T) error {
-	t.Helper()
+func (s *drainingServer) served(tb testing.TB) error {
+	tb.Helper()
 	select {
 	case err := <-s.done:
 		return err
 	case <-time.After(60 * time.Second):
-		t.Fatal("Serve did not return within 60s of the cancellation")
+		tb.Fatal("Serve did not return within 60s of the cancellation")
 		return nil
 	}
 }
@@ -123,7 +131,7 @@ func post(t *testing.T, client *http.Client, url, body string) (exchange, error)
 // the idle connection at once and the POST failed.)
 func TestDrainAnswersKeptAliveConnection(t *testing.T) {
 	// A grace far longer than the test: the drain can only end by the connection closing.
-	s := startDrainingServer(t, time.Hour)
+	s := startDrainingServer(t, drainTestConfig(t), time.Hour)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}}
 	defer client.CloseIdleConnections() // ends the drain should the server not close the connection
 	eventually(t, 30*time.Second, "server ready", func() bool {
@@ -182,7 +190,7 @@ func TestDrainAnswersKeptAliveConnection(t *testing.T) {
 // straight to Shutdown. Its grace is an hour, so a drain that waited for it would never
 // let Serve return; the log says why it ended.
 func TestDrainWithNoConnectionEndsAtOnce(t *testing.T) {
-	s := startDrainingServer(t, time.Hour)
+	s := startDrainingServer(t, drainTestConfig(t), time.Hour)
 	s.sigterm()
 	if err := s.served(t); err != nil {
 		t.Fatalf("Serve: %v", err)
