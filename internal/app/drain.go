@@ -14,11 +14,11 @@ import (
 // sends a request within it is answered with `Connection: close` and reconnects to a pod
 // that stays; only a connection idle for longer is closed by Shutdown, where a request
 // the client sends at that instant can still meet the close. Clients under load send far
-// more often (the demo's: every 300 ms per connection), and a Prometheus scrape's
-// connection, idle for its interval, would hold every drain to its whole bound: 1 s keeps
-// that cost small next to the pod's preStop delay. The pod's whole stop (preStop delay +
-// drainGrace + SHUTDOWN_TIMEOUT) fits its termination grace period
-// (TestShutdownFitsTerminationGracePeriod).
+// more often (BenchmarkShutdownUnderLoad's: every 300 ms per connection), and a
+// Prometheus scrape's connection, idle for its interval, would hold every drain to its
+// whole bound: 1 s keeps that cost small next to the pod's preStop delay. The pod's
+// whole stop (preStop delay + drainGrace + SHUTDOWN_TIMEOUT) fits its termination grace
+// period (TestShutdownFitsTerminationGracePeriod).
 const drainGrace = time.Second
 
 // connTracker follows the server's connections through http.Server.ConnState, to know

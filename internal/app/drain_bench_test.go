@@ -16,7 +16,8 @@ import (
 	"github.com/interviewapi/operator/test/pgtest"
 )
 
-// The load of BenchmarkShutdownUnderLoad: the demo's, 40 POSTs/s, from keep-alive clients.
+// The load of BenchmarkShutdownUnderLoad: the demo's rate, 40 POSTs/s, but from keep-alive
+// clients (the demo's load opens a connection per request).
 const (
 	benchClients     = 12
 	benchInterval    = 300 * time.Millisecond // per client: 12 clients → 40 requests/s
