@@ -46,6 +46,10 @@ type Deps struct {
 
 // NewRouter returns the HTTP handler of the server.
 func NewRouter(d Deps) (http.Handler, error) {
+	if d.Lifecycle == nil {
+		// Every response asks it whether the server drains (closeWhenDraining).
+		return nil, fmt.Errorf("httpapi: Deps.Lifecycle is nil: the router needs the server's lifecycle (draining, schema, pool warm-up)")
+	}
 	metrics, err := newHTTPMetrics(d.Registry)
 	if err != nil {
 		return nil, err

@@ -184,3 +184,12 @@ func (r response) wantStatus(t *testing.T, status int) {
 }
 
 var errSchemaPending = errors.New("database migrations not applied yet")
+
+// TestNewRouterNeedsALifecycle: every response asks the lifecycle whether the server
+// drains, so a router without one is refused when it is built, not at its first request.
+func TestNewRouterNeedsALifecycle(t *testing.T) {
+	_, err := httpapi.NewRouter(httpapi.Deps{Registry: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil || !strings.Contains(err.Error(), "Lifecycle is nil") {
+		t.Fatalf("NewRouter without a Lifecycle: err %v, want one naming Deps.Lifecycle", err)
+	}
+}

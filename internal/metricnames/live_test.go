@@ -19,6 +19,7 @@ import (
 	"github.com/interviewapi/operator/internal/metricnames"
 	"github.com/interviewapi/operator/internal/poolhealth"
 	"github.com/interviewapi/operator/internal/poolstats"
+	"github.com/interviewapi/operator/internal/store"
 )
 
 // clock is a settable time safe for the recorder's background sampler.
@@ -40,6 +41,15 @@ func scrape(t *testing.T, h http.Handler) string {
 	return rec.Body.String()
 }
 
+// serving is the lifecycle of a server that is up: migrated, warm, not draining.
+type serving struct{}
+
+func (serving) SchemaReady() error { return nil }
+func (serving) Draining() bool     { return false }
+func (serving) PoolWarmUp() store.WarmUpProgress {
+	return store.WarmUpProgress{State: store.WarmUpDone, Opened: 4, Size: 4}
+}
+
 // TestOperatorParsesLiveServerMetrics feeds what the server's own registration exports
 // (a real poolstats.Recorder and the HTTP metrics of the real router, served by
 // /metrics) to the operator's parser (poolhealth.ParseText) and checks every figure
@@ -56,7 +66,7 @@ func TestOperatorParsesLiveServerMetrics(t *testing.T) {
 	if err := rec.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	router, err := httpapi.NewRouter(httpapi.Deps{Registry: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	router, err := httpapi.NewRouter(httpapi.Deps{Registry: reg, Lifecycle: serving{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
