@@ -146,21 +146,6 @@ func testPoolAdvice(t *testing.T, e *env) {
 		before, after, *oversizedAdvice.Size, *oversizedAdvice.MaxOverflow, before-after, time.Since(started).Round(time.Second), loadAverage())
 }
 
-// adviceRollout is framework.QuickRollout with an acquire-wait ceiling of 500ms
-// instead of 100ms. The last step (100 %) has no stable pods to compare with, so the
-// ceilings judge it alone, and its new canary pod serves while its pool is still
-// opening its size: the sync engine's start-up warm-up opens the connections one by
-// one and holds them until all are open, so the first requests open connections of
-// their own. At load 35–54 those took up to 250ms, and the 38+27 canary of a starving
-// pool (whose stable pods waited 2.4s at p99) was rolled back at 100 % on a p99 of
-// 244ms (2026-12-01 17:10 UTC). The comparison with the stable pods in the first
-// two steps is unchanged.
-func adviceRollout() iapiv1alpha1.RolloutSpec {
-	r := framework.QuickRollout()
-	r.Analysis.Thresholds.MaxAcquireWaitP99 = &metav1.Duration{Duration: 500 * time.Millisecond}
-	return r
-}
-
 // loadAverage is the machine's load average as /proc/loadavg has it, for the figures.
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
@@ -183,7 +168,7 @@ func (s *scenario) createInstances(other *scenario, pool, otherPool iapiv1alpha1
 		pool iapiv1alpha1.PoolSpec
 	}{{s, pool}, {other, otherPool}} {
 		in := framework.NewInstance(framework.InstanceOptions{Namespace: c.s.ns, Name: c.s.key.Name, Replicas: adviceReplicas,
-			Pool: c.pool, MaxServerConnections: ptr.To(adviceBudget), Rollout: adviceRollout()})
+			Pool: c.pool, MaxServerConnections: ptr.To(adviceBudget)})
 		if err := s.env.client.Create(s.t.Context(), in); err != nil {
 			s.t.Fatalf("create the InterviewAPI %s: %v", c.s.key, err)
 		}
