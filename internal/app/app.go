@@ -44,7 +44,8 @@ type App struct {
 	schemaErr atomic.Pointer[error] // nil once migrations are applied
 	draining  atomic.Bool
 
-	// The drain's clock and bound; tests set them (export_test.go).
+	// The clock of the drain and of the warm-up's log, and the drain's bound; tests set
+	// them (export_test.go).
 	clock      clock.Clock
 	drainGrace time.Duration
 }

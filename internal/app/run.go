@@ -100,7 +100,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // logWarmUp says when the pool's warm-up finished, and how, once: /readyz waits for
 // it (store.WarmUp).
 func (a *App) logWarmUp(ctx context.Context) {
-	start := time.Now()
+	start := a.clock.Now()
 	select {
 	case <-ctx.Done():
 		return
@@ -113,7 +113,7 @@ func (a *App) logWarmUp(ctx context.Context) {
 		return
 	}
 	a.log.Info("pool warm: readiness no longer waits for it", "connections", w.Size,
-		"took", time.Since(start).Round(time.Millisecond))
+		"took", a.clock.Since(start).Round(time.Millisecond))
 }
 
 // Migration retry delays: quick at first (the database may just be starting next to
